@@ -1,0 +1,167 @@
+"""``Run``: for each query, a ranked list of (doc id, score)."""
+
+from __future__ import annotations
+
+import os
+from typing import Any, NamedTuple
+
+import numpy as np
+from numpy.typing import NDArray
+
+from rank_core._kernels.rows import rank_rows, top_k_rows
+from rank_core._table import QueryTable, frame_columns, readonly
+from rank_core.errors import ParseError, RankValueError
+from rank_core.io_trec import Source, atomic_writer, check_writable_ids, parse_run
+from rank_core.validation import as_array, check_k
+
+__all__ = ["Ranking", "Run"]
+
+DEFAULT_TAG = "rank_core"
+
+
+class Ranking(NamedTuple):
+    """One query's ranked list: doc ids and scores, best first."""
+
+    doc_ids: NDArray[np.str_]
+    scores: NDArray[np.float64]
+
+
+def _scores(values: Any) -> NDArray[np.float64]:
+    return as_array(values, name="scores", dtype=np.float64, ndim=1, finite="allow_inf")
+
+
+class Run(QueryTable):
+    """Ranked lists of (doc id, score) for a set of queries, stored columnar (CSR-style).
+
+    Rows of each query are kept sorted by score descending, ties broken by doc id descending
+    (trec_eval's order), so every consumer can rely on row order. Scores are float64; NaN is
+    rejected, infinities are allowed. Build with :meth:`from_dict`, :meth:`from_trec`,
+    :meth:`from_pandas` or :meth:`from_arrays`; ``run[query_id]`` gives a :class:`Ranking`.
+
+    >>> run = Run.from_dict({"q1": {"d1": 0.5, "d2": 0.9}})
+    >>> run["q1"].doc_ids.tolist()
+    ['d2', 'd1']
+    """
+
+    __slots__ = ("_name",)
+    value_name = "score"
+    extra_attributes = ("_name",)
+
+    @classmethod
+    def _order(cls, query_codes, n_queries, doc_codes, values):
+        return rank_rows(query_codes, n_queries, doc_codes, values)
+
+    @property
+    def name(self) -> str | None:
+        """The run's name (its TREC tag), if any."""
+        return self._name
+
+    @property
+    def scores(self) -> NDArray[np.float64]:
+        """Per-row scores, in ranked order inside each query."""
+        return self._values
+
+    def __getitem__(self, query_id: str) -> Ranking:
+        rows = self._rows(query_id)
+        return Ranking(self.doc_ids[rows], self._values[rows])
+
+    def __repr__(self) -> str:
+        return f"Run(n_queries={len(self)}, n_rows={self.n_rows}, name={self._name!r})"
+
+    # ------------------------------------------------------------------ constructors
+
+    @classmethod
+    def from_dict(cls, run: Any, *, name: str | None = None) -> Run:
+        """From ``{query_id: {doc_id: score}}`` (pytrec_eval / ranx layout).
+
+        Queries with an empty mapping are kept, with no rows.
+        """
+        keys, query_of_row, doc_ids, scores = cls._flatten_mapping(run)
+        return cls._from_flat(query_of_row, doc_ids, _scores(scores), all_query_ids=keys, _name=name)
+
+    @classmethod
+    def from_arrays(cls, query_ids: Any, doc_ids: Any, scores: Any, *, name: str | None = None) -> Run:
+        """From parallel per-row arrays, in any order (a "long" table)."""
+        return cls._from_flat(query_ids, doc_ids, _scores(scores), _name=name)
+
+    @classmethod
+    def from_pandas(
+        cls,
+        frame: Any,
+        *,
+        query_col: str = "query_id",
+        doc_col: str = "doc_id",
+        score_col: str = "score",
+        name: str | None = None,
+    ) -> Run:
+        """From a DataFrame with one row per (query, doc); column names as in ir-measures."""
+        columns = frame_columns(frame, query_col=query_col, doc_col=doc_col, score_col=score_col)
+        return cls.from_arrays(*columns, name=name)
+
+    @classmethod
+    def from_trec(cls, source: Source, *, name: str | None = None) -> Run:
+        """Read a TREC run file (path, bytes or file object; gzip is detected).
+
+        See :mod:`rank_core.io_trec` for the format and the conventions followed. ``name``
+        defaults to the tag of the file's last line.
+        """
+        parsed = parse_run(source)
+
+        def duplicate(first: int, second: int) -> Exception:
+            return ParseError(
+                f"duplicate doc {parsed.doc_vocab[int(parsed.doc_codes[second])]!r} for query "
+                f"{str(parsed.query_ids[parsed.query_codes[second]])!r} (first seen on line "
+                f"{parsed.lines[first]})",
+                path=parsed.path,
+                line=int(parsed.lines[second]),
+            )
+
+        return cls._from_codes(
+            parsed.query_ids, parsed.query_codes, parsed.doc_vocab, parsed.doc_codes,
+            parsed.values, duplicate, _name=name if name is not None else parsed.tag,
+        )
+
+    # ------------------------------------------------------------------ transformations
+
+    def top_k(self, k: int) -> Run:
+        """The first ``k`` docs of every query (``k`` larger than a list keeps it whole)."""
+        k = check_k(k)
+        keep, offsets = top_k_rows(self._offsets, k)
+        return self._build(
+            self._query_ids, offsets, self._doc_codes[keep], self._values[keep], self._doc_vocab,
+            _name=self._name,
+        )
+
+    def ranks(self) -> NDArray[np.int64]:
+        """1-based rank of every row within its query."""
+        counts = self.counts()
+        starts = np.repeat(self._offsets[:-1], counts)
+        return readonly(np.arange(self.n_rows, dtype=np.int64) - starts + 1)
+
+    # ------------------------------------------------------------------ output
+
+    def _frame_columns(self) -> dict[str, NDArray[Any]]:
+        return {**super()._frame_columns(), "rank": self.ranks()}
+
+    def to_trec(self, path: str | os.PathLike[str], *, tag: str | None = None) -> None:
+        """Write ``qid Q0 docno rank score tag`` lines (gzip if ``path`` ends in ``.gz``).
+
+        Scores are written with Python's shortest round-trip repr, so reading the file back gives
+        the same floats. The file is replaced atomically.
+        """
+        tag = tag if tag is not None else (self._name or DEFAULT_TAG)
+        if not tag or any(c.isspace() for c in tag):
+            raise RankValueError(f"tag must be a non-empty string without whitespace, got {tag!r}")
+        check_writable_ids(self._query_ids, what="query id")
+        check_writable_ids(self._doc_vocab.ids, what="doc id")
+        doc_ids = self.doc_ids.tolist()
+        scores = self._values.tolist()
+        bounds = self._offsets.tolist()
+        with atomic_writer(path) as out:
+            for i, qid in enumerate(self._query_ids.tolist()):
+                s, e = bounds[i], bounds[i + 1]
+                out.write("".join(
+                    f"{qid} Q0 {doc} {rank} {score!r} {tag}\n"
+                    for rank, doc, score in zip(range(1, e - s + 1), doc_ids[s:e], scores[s:e], strict=True)
+                ))
+
