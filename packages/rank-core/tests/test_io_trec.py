@@ -174,7 +174,8 @@ def test_too_many_qrels_columns():
 
 
 def test_non_numeric_score():
-    for bad in (b"high", b"1.5x", b"1,5", b"0x10", b"1_000", b"e5", b"1e", b"--1", b"nanx"):
+    for bad in (b"high", b"1.5x", b"1,5", b"0x10", b"1_000", b"e5", b"1e", b"--1", b"nanx", b".inf",
+                b"-.nan", b"infinit", b"1e5.5", b"."):
         err = _error(b"q Q0 a 1 1 t\n\nq Q0 b 2 " + bad + b" t\n")
         assert err.line == 3, bad
         assert "is not a number" in str(err)

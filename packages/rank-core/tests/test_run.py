@@ -144,3 +144,19 @@ def test_align_shares_one_vocabulary():
     assert vocab.decode(aligned_qrels.doc_codes).tolist() == qrels.doc_ids.tolist()
     assert qrels.query_positions(run.query_ids).tolist() == [0, -1]
     assert aligned_run.name == run.name
+
+
+def test_same_result_whatever_the_thread_count():
+    from rank_core import threads
+
+    rng = np.random.default_rng(11)
+    queries = rng.integers(0, 40, 5000).astype(str)
+    docs = np.char.add("d", rng.integers(0, 300, 5000).astype(str))
+    pairs = dict.fromkeys(zip(queries.tolist(), docs.tolist(), strict=True))
+    q, d = map(np.array, zip(*pairs, strict=True))
+    scores = rng.integers(0, 5, q.size).astype(float)  # many ties
+    with threads(1):
+        serial = Run.from_arrays(q, d, scores)
+    parallel = Run.from_arrays(q, d, scores)
+    assert serial == parallel
+    assert np.array_equal(serial.doc_codes, parallel.doc_codes)

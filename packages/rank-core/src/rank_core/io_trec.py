@@ -97,13 +97,18 @@ def read_source(source: Source) -> tuple[NDArray[np.uint8], str | None]:
     return np.frombuffer(data, dtype=np.uint8), name
 
 
+_LAYOUT = {
+    "run": "qid iter docno rank score tag",
+    "qrels": "qid iter docno relevance",
+}
+
+
 def _split(buf: NDArray[np.uint8], n_fields: int, max_fields: int, path: str | None, kind: str):
     starts, ends, lines, status, line, seen = kernels.split_fields(buf, n_fields, max_fields)
-    expected = f"{n_fields} fields ({_LAYOUT[kind]})"
-    if status == kernels.TOO_FEW_FIELDS:
-        raise ParseError(f"expected {expected}, found {seen}", path=path, line=int(line))
-    if status == kernels.TOO_MANY_FIELDS:
-        raise ParseError(f"expected {expected}, found {seen}", path=path, line=int(line))
+    if status in (kernels.TOO_FEW_FIELDS, kernels.TOO_MANY_FIELDS):
+        raise ParseError(
+            f"expected {n_fields} fields ({_LAYOUT[kind]}), found {seen}", path=path, line=int(line)
+        )
     if status == kernels.NUL_BYTE:
         raise ParseError("NUL byte: this does not look like a text file", path=path, line=int(line))
     if lines.size == 0:
@@ -111,12 +116,6 @@ def _split(buf: NDArray[np.uint8], n_fields: int, max_fields: int, path: str | N
             f"no {kind} lines: the input is empty or holds only blank and comment lines", path=path
         )
     return starts, ends, lines
-
-
-_LAYOUT = {
-    "run": "qid iter docno rank score tag",
-    "qrels": "qid iter docno relevance",
-}
 
 
 def _factorize(buf, starts, ends, lines, path, what) -> tuple[NDArray[np.str_], NDArray[np.int64]]:
@@ -141,8 +140,13 @@ def _parse_scores(buf, starts, ends, lines, path) -> NDArray[np.float64]:
             line=int(lines[row]),
         )
     slow = np.flatnonzero(status == kernels.NUMBER_NEEDS_SLOW_PATH)
-    if slow.size:  # >15 significant digits, huge exponents, inf/nan: Python's exact parser
-        values[slow] = [float(buf[starts[r] : ends[r]].tobytes()) for r in slow.tolist()]
+    # >15 significant digits, large exponents, inf/nan: Python's correctly rounded parser
+    for r in slow.tolist():
+        text = buf[starts[r] : ends[r]].tobytes()
+        try:
+            values[r] = float(text)
+        except ValueError:
+            raise ParseError(f"score {_token(buf, starts[r], ends[r])!r} is not a number", path=path, line=int(lines[r])) from None
     nan = np.flatnonzero(np.isnan(values))
     if nan.size:
         raise ParseError("score is NaN, which cannot be ranked", path=path, line=int(lines[nan[0]]))

@@ -126,6 +126,7 @@ def parse_decimal(buf, start, end):
     if i < end and (buf[i] == 43 or buf[i] == 45):
         negative = buf[i] == 45
         i += 1
+    after_sign = i
     mantissa = 0
     digits = 0
     exponent = 0
@@ -156,7 +157,7 @@ def parse_decimal(buf, start, end):
                 inexact = inexact or d != 0
             i += 1
     if not seen_digit:
-        if _is_special_word(buf, i, end):
+        if i == after_sign and _is_special_word(buf, i, end):
             return 0.0, NUMBER_NEEDS_SLOW_PATH
         return 0.0, NUMBER_INVALID
     if i < end and (buf[i] == 101 or buf[i] == 69):
