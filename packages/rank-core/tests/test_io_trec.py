@@ -125,8 +125,14 @@ def test_utf8_ids():
     assert run["q"].doc_ids.tolist() == ["\u65e5\u672c", "caf\u00e9", "cafe"]
 
 
-SCORE_TEXTS = ["0", "-0", "+1", "1.", ".5", "-.5e-3", "1E+5", "12345678901234567890", "0.1234567890123456789",
-               "1e308", "1e-320", "2.2250738585072014e-308", "inf", "-Infinity", "4.35", "9007199254740993"]
+SCORE_TEXTS = [
+    "0", "-0", "+1", "1.", ".5", "-.5e-3", "1E+5", "12345678901234567890", "0.1234567890123456789",
+    "1e308", "1e-320", "2.2250738585072014e-308", "inf", "-Infinity", "4.35",
+    # 16-19 digits: the exact 128-bit path, including halfway cases that round to even
+    "9007199254740993", "9007199254740995", "18014398509481986", "18014398509481990",
+    "9007199254740993e-3", "0.30000000000000004", "19.108850619610203", "1.7976931348623157e+19",
+    "9999999999999999999", "0.9999999999999999999", "4.4501477170144023e-18", "1152921504606846977e-19",
+]
 
 
 @pytest.mark.parametrize("text", SCORE_TEXTS)
@@ -134,6 +140,16 @@ def test_score_parsing_is_exact(text):
     run = Run.from_trec(f"q Q0 d 1 {text} t\n".encode())
     assert run.scores[0] == float(text)
     assert np.signbit(run.scores[0]) == np.signbit(float(text))
+
+
+@pytest.mark.parametrize("exponent", range(-60, 61, 7))
+def test_scores_around_powers_of_two(exponent):
+    edge = 2.0**exponent
+    values = [edge, np.nextafter(edge, 0), np.nextafter(edge, np.inf)]
+    texts = [t for v in values for t in (repr(float(v)), f"{v:.18e}", f"{v:.17g}")]
+    data = "".join(f"q Q0 d{i} 1 {t} x\n" for i, t in enumerate(texts)).encode()
+    parsed = Run.from_trec(data).to_dict()["q"]
+    assert [parsed[f"d{i}"] for i in range(len(texts))] == [float(t) for t in texts]
 
 
 @settings(deadline=None, max_examples=300)

@@ -12,6 +12,7 @@ from numpy.typing import NDArray
 
 from rank_core._kernels.strings import (
     ascii_to_code_points,
+    common_prefix_length,
     distinct_runs,
     pack_slices,
     refine_ties,
@@ -37,12 +38,16 @@ def unicode_to_code_points(ids: NDArray[np.str_]) -> NDArray[np.uint32]:
     return ids.view(np.uint32).reshape(ids.size, ids.dtype.itemsize // 4)
 
 
-def _factorize_words(words: NDArray[np.uint64]) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
-    """``(codes, first)`` of the rows of order-preserving words; codes follow sorted order."""
-    varying = ~(words == words[0]).all(axis=0)  # a column shared by every row orders nothing
-    if not varying.any():
-        return np.zeros(words.shape[0], dtype=np.int64), np.zeros(1, dtype=np.int64)
-    words = words[:, varying]
+def _factorize_slices(
+    data: NDArray[np.integer], starts: NDArray[np.int64], ends: NDArray[np.int64], bits: int
+) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """``(codes, first)`` of the slices ``data[starts[i]:ends[i]]``; codes follow sorted order.
+
+    The prefix shared by all slices orders nothing and is skipped before packing, which keeps
+    ids such as ``msmarco_passage_123`` to a single word.
+    """
+    skip = common_prefix_length(data, starts, ends)
+    words = pack_slices(data, starts + skip, ends, bits)
     order = np.argsort(words[:, 0])  # numpy's SIMD integer sort
     if words.shape[1] > 1:
         refine_ties(words, order)
@@ -57,8 +62,7 @@ def factorize_unicode(ids: NDArray[np.str_]) -> tuple[NDArray[np.str_], NDArray[
     points = unicode_to_code_points(ids)
     starts = np.arange(0, points.size, points.shape[1], dtype=np.int64)
     # zero padding packs as zero elements, which order like "shorter first": no trimming needed
-    words = pack_slices(points.reshape(-1), starts, starts + points.shape[1], _CODE_POINT_BITS)
-    codes, first = _factorize_words(words)
+    codes, first = _factorize_slices(points.reshape(-1), starts, starts + points.shape[1], _CODE_POINT_BITS)
     return ids[first], codes
 
 
@@ -72,7 +76,7 @@ def factorize_byte_tokens(
     """
     if starts.size == 0:
         return EMPTY_IDS.copy(), np.empty(0, dtype=np.int64), -1
-    codes, first = _factorize_words(pack_slices(buf, starts, ends, _BYTE_BITS))
+    codes, first = _factorize_slices(buf, starts, ends, _BYTE_BITS)
     token_starts, token_ends = starts[first], ends[first]
     width = int((token_ends - token_starts).max())
     if buf.size == 0 or buf.max() < 0x80:

@@ -35,6 +35,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any, NamedTuple
 
+import numba
 import numpy as np
 from numpy.typing import NDArray
 
@@ -103,8 +104,11 @@ _LAYOUT = {
 }
 
 
-def _split(buf: NDArray[np.uint8], n_fields: int, max_fields: int, path: str | None, kind: str):
-    starts, ends, lines, status, line, seen = kernels.split_fields(buf, n_fields, max_fields)
+def _split(buf: NDArray[np.uint8], n_fields: int, max_fields: int, columns: list[int], path: str | None, kind: str):
+    """Byte ranges of fields ``columns`` of every data line, and the lines' numbers."""
+    keep = np.array(columns, dtype=np.int64)
+    chunks = 4 * numba.get_num_threads()
+    starts, ends, lines, status, line, seen = kernels.split_fields(buf, n_fields, max_fields, keep, chunks)
     if status in (kernels.TOO_FEW_FIELDS, kernels.TOO_MANY_FIELDS):
         raise ParseError(
             f"expected {n_fields} fields ({_LAYOUT[kind]}), found {seen}", path=path, line=int(line)
@@ -156,18 +160,18 @@ def _parse_scores(buf, starts, ends, lines, path) -> NDArray[np.float64]:
 def parse_run(source: Source) -> ParsedLines:
     """Parse a TREC run (see the module docstring for the format and conventions)."""
     buf, path = read_source(source)
-    starts, ends, lines = _split(buf, 6, 0, path, "run")
+    starts, ends, lines = _split(buf, 6, 0, [0, 2, 4, 5], path, "run")  # qid, docno, score, tag
     query_ids, query_codes = _factorize(buf, starts[:, 0], ends[:, 0], lines, path, "query id")
-    doc_ids, doc_codes = _factorize(buf, starts[:, 2], ends[:, 2], lines, path, "docno")
-    scores = _parse_scores(buf, starts[:, 4], ends[:, 4], lines, path)
-    tag = _token(buf, starts[-1, 5], ends[-1, 5])
+    doc_ids, doc_codes = _factorize(buf, starts[:, 1], ends[:, 1], lines, path, "docno")
+    scores = _parse_scores(buf, starts[:, 2], ends[:, 2], lines, path)
+    tag = _token(buf, starts[-1, 3], ends[-1, 3])
     doc_vocab = Vocabulary._from_sorted_unique(doc_ids)
     return ParsedLines(query_ids, query_codes, doc_vocab, doc_codes, scores, lines, tag, path)
 
 
 def _parse_qrels_columns(source: Source):
     buf, path = read_source(source)
-    starts, ends, lines = _split(buf, 4, 4, path, "qrels")
+    starts, ends, lines = _split(buf, 4, 4, [0, 1, 2, 3], path, "qrels")
     relevance, valid = kernels.parse_ints(buf, starts[:, 3], ends[:, 3])
     if not valid.all():
         row = int(np.flatnonzero(~valid)[0])

@@ -41,8 +41,37 @@ def sort_by_doc(rows, doc_codes):
 
 
 @kernel
+def _duplicate_pair(rows, doc_codes):
+    """Two rows (smallest first) sharing a doc code, or (-1, -1); cheaper than a full sort_by_doc."""
+    codes = np.sort(doc_codes[rows])
+    for j in range(1, codes.size):
+        if codes[j] == codes[j - 1]:
+            a = -1
+            for r in rows:
+                if doc_codes[r] == codes[j]:
+                    if a < 0:
+                        a = r
+                    else:
+                        return min(a, r), max(a, r)
+    return -1, -1
+
+
+@kernel
+def _is_ranked(rows, doc_codes, scores):
+    """Already by score desc, ties by doc code desc? (TREC files usually are, up to ties.)"""
+    for j in range(1, rows.size):
+        a, b = rows[j - 1], rows[j]
+        if scores[a] < scores[b] or (scores[a] == scores[b] and doc_codes[a] <= doc_codes[b]):
+            return False
+    return True
+
+
+@kernel
 def rank_one_query(rows, doc_codes, scores):
     """One query's rows by score desc, ties by doc code desc, plus a duplicate pair or (-1, -1)."""
+    if _is_ranked(rows, doc_codes, scores):
+        dup_a, dup_b = _duplicate_pair(rows, doc_codes)
+        return rows, dup_a, dup_b
     by_doc, dup_a, dup_b = sort_by_doc(rows, doc_codes)
     doc_desc = by_doc[::-1]
     negated = np.empty(doc_desc.size, dtype=np.float64)

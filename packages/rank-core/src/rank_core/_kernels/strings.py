@@ -13,6 +13,25 @@ from numba import prange
 from rank_core.jit import kernel
 
 
+@kernel
+def common_prefix_length(data, starts, ends):
+    """Length of the longest prefix shared by every slice."""
+    if starts.size == 0:
+        return 0
+    shared = ends[0] - starts[0]
+    first = starts[0]
+    for r in range(1, starts.size):
+        s = starts[r]
+        shared = min(shared, ends[r] - s)
+        for j in range(shared):
+            if data[s + j] != data[first + j]:
+                shared = j
+                break
+        if shared == 0:
+            break
+    return shared
+
+
 @kernel(parallel=True)
 def pack_slices(data, starts, ends, bits):
     """Pack each slice's elements (``bits`` wide) big-endian into uint64 words, zero padded.

@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 from numba import prange
 
+from rank_core._kernels.decimal import MAX_EXPONENT, decimal_to_double
 from rank_core.jit import kernel
 
 # Status codes shared with rank_core.io_trec.
@@ -34,61 +35,113 @@ def _is_blank(c):
 
 
 @kernel
-def split_fields(buf, n_fields, max_fields):
-    """Split data lines into whitespace-separated fields.
+def _split_chunk(buf, lo, hi, first_line, n_fields, max_fields, column_of_field, starts, ends, lines, row0):
+    """Split the lines of ``buf[lo:hi]`` (``hi`` ends a line) into fields, writing rows from ``row0``.
 
-    Keeps the first ``n_fields`` fields of each data line; a line with fewer is an error, and so
-    is one with more than ``max_fields`` (``max_fields == 0`` ignores extra fields, as trec_eval
-    does after a run's tag). Returns ``(starts, ends, lines, status, status_line, fields_seen)``
-    where ``lines`` holds the 1-based physical line number of each kept row.
+    Field ``f`` of a data line is stored in column ``column_of_field[f]`` (-1: not kept).
+    Returns ``(rows_written, status, status_line, fields_seen)``.
     """
-    n = buf.size
-    max_rows = 1
-    for i in range(n):
-        if buf[i] == _NEWLINE:
-            max_rows += 1
-    starts = np.empty((max_rows, n_fields), dtype=np.int64)
-    ends = np.empty((max_rows, n_fields), dtype=np.int64)
-    lines = np.empty(max_rows, dtype=np.int64)
-    rows = 0
-    line = 0
-    i = 0
-    while i < n:
+    rows = row0
+    line = first_line - 1
+    i = lo
+    while i < hi:
         line += 1
-        while i < n and _is_blank(buf[i]):
+        while i < hi and _is_blank(buf[i]):
             i += 1
-        if i < n and buf[i] == _HASH:
-            while i < n and buf[i] != _NEWLINE:
+        if i < hi and buf[i] == _HASH:
+            while i < hi and buf[i] != _NEWLINE:
                 if buf[i] == 0:
-                    return starts[:rows], ends[:rows], lines[:rows], NUL_BYTE, line, 0
+                    return rows - row0, NUL_BYTE, line, 0
                 i += 1
             i += 1
             continue
         fields = 0
-        while i < n and buf[i] != _NEWLINE:
-            c = buf[i]
-            if _is_blank(c):
+        while i < hi and buf[i] != _NEWLINE:
+            if _is_blank(buf[i]):
                 i += 1
                 continue
             start = i
-            while i < n and buf[i] != _NEWLINE and not _is_blank(buf[i]):
+            while i < hi and buf[i] != _NEWLINE and not _is_blank(buf[i]):
                 if buf[i] == 0:
-                    return starts[:rows], ends[:rows], lines[:rows], NUL_BYTE, line, fields
+                    return rows - row0, NUL_BYTE, line, fields
                 i += 1
-            if fields < n_fields:
-                starts[rows, fields] = start
-                ends[rows, fields] = i
+            if fields < n_fields and column_of_field[fields] >= 0:
+                starts[rows, column_of_field[fields]] = start
+                ends[rows, column_of_field[fields]] = i
             fields += 1
         i += 1  # past the newline
         if fields == 0:
             continue  # blank line
         if fields < n_fields:
-            return starts[:rows], ends[:rows], lines[:rows], TOO_FEW_FIELDS, line, fields
+            return rows - row0, TOO_FEW_FIELDS, line, fields
         if max_fields > 0 and fields > max_fields:
-            return starts[:rows], ends[:rows], lines[:rows], TOO_MANY_FIELDS, line, fields
+            return rows - row0, TOO_MANY_FIELDS, line, fields
         lines[rows] = line
         rows += 1
-    return starts[:rows], ends[:rows], lines[:rows], OK, 0, 0
+    return rows - row0, OK, 0, 0
+
+
+@kernel(parallel=True)
+def split_fields(buf, n_fields, max_fields, columns, n_chunks):
+    """Split data lines into whitespace-separated fields, in parallel over chunks of lines.
+
+    A data line needs at least ``n_fields`` fields and at most ``max_fields`` (``0``: extra
+    fields are ignored, as trec_eval does after a run's tag); fields ``columns`` are kept. The
+    buffer is cut into about ``n_chunks`` pieces at line ends (fewer for small buffers).
+    Returns ``(starts, ends, lines, status, status_line, fields_seen)``: one row per data line
+    with the byte range of each kept field and its 1-based physical line number; on error, the
+    status of the first bad line (rows are then meaningless).
+    """
+    n = buf.size
+    column_of_field = np.full(n_fields, -1, dtype=np.int64)
+    for c in range(columns.size):
+        column_of_field[columns[c]] = c
+    n_chunks = max(1, min(n_chunks, n >> 20))  # chunks of >= 1 MiB
+    bounds = np.empty(n_chunks + 1, dtype=np.int64)
+    bounds[0] = 0
+    bounds[n_chunks] = n
+    for c in range(1, n_chunks):
+        b = max(bounds[c - 1], c * n // n_chunks)
+        while b < n and buf[b - 1] != _NEWLINE:
+            b += 1
+        bounds[c] = b
+    line_counts = np.zeros(n_chunks, dtype=np.int64)
+    for c in prange(n_chunks):
+        count = 0
+        for i in range(bounds[c], bounds[c + 1]):
+            count += buf[i] == _NEWLINE
+        if bounds[c + 1] > bounds[c] and buf[bounds[c + 1] - 1] != _NEWLINE:
+            count += 1  # a last line without its newline
+        line_counts[c] = count
+    first_lines = np.empty(n_chunks, dtype=np.int64)
+    first_lines[0] = 1
+    for c in range(1, n_chunks):
+        first_lines[c] = first_lines[c - 1] + line_counts[c - 1]
+    total = first_lines[n_chunks - 1] - 1 + line_counts[n_chunks - 1]
+    starts = np.empty((total, columns.size), dtype=np.int64)
+    ends = np.empty((total, columns.size), dtype=np.int64)
+    lines = np.empty(total, dtype=np.int64)
+    written = np.zeros(n_chunks, dtype=np.int64)
+    status = np.zeros(n_chunks, dtype=np.int64)
+    status_line = np.zeros(n_chunks, dtype=np.int64)
+    seen = np.zeros(n_chunks, dtype=np.int64)
+    for c in prange(n_chunks):
+        written[c], status[c], status_line[c], seen[c] = _split_chunk(
+            buf, bounds[c], bounds[c + 1], first_lines[c], n_fields, max_fields,
+            column_of_field, starts, ends, lines, first_lines[c] - 1,
+        )
+    for c in range(n_chunks):  # chunks are in file order: the first failing one has the first bad line
+        if status[c] != OK:
+            return starts[:0], ends[:0], lines[:0], status[c], status_line[c], seen[c]
+    if written.sum() == total:  # no blank or comment line: rows are already contiguous
+        return starts, ends, lines, OK, 0, 0
+    keep = np.empty(written.sum(), dtype=np.int64)
+    k = 0
+    for c in range(n_chunks):
+        for r in range(first_lines[c] - 1, first_lines[c] - 1 + written[c]):
+            keep[k] = r
+            k += 1
+    return starts[keep], ends[keep], lines[keep], OK, 0, 0
 
 
 @kernel
@@ -117,9 +170,10 @@ def parse_decimal(buf, start, end):
     """Parse one decimal float; returns ``(value, status)``.
 
     Grammar: ``[+-] (digits [. digits] | . digits) [(e|E) [+-] digits]`` or ``inf``/``nan``.
-    Values with at most 15 significant digits and a power of ten within 10**+-22 are computed
-    exactly (one correctly rounded IEEE operation on exact operands, Clinger's fast path);
-    everything else is flagged for the caller's correctly rounded slow path.
+    Up to 15 significant digits with a power of ten within 10**+-22 take Clinger's fast path (one
+    correctly rounded IEEE operation on exact operands); up to 19 digits with a power of ten
+    within 10**+-19 go through the exact 128-bit conversion of :mod:`.decimal`; everything else
+    (more digits, larger exponents, inf/nan) is flagged for the caller's slow path.
     """
     i = start
     negative = False
@@ -127,7 +181,7 @@ def parse_decimal(buf, start, end):
         negative = buf[i] == 45
         i += 1
     after_sign = i
-    mantissa = 0
+    mantissa = np.uint64(0)
     digits = 0
     exponent = 0
     inexact = False
@@ -135,9 +189,9 @@ def parse_decimal(buf, start, end):
     while i < end and 48 <= buf[i] <= 57:
         seen_digit = True
         d = buf[i] - 48
-        if digits < 18:
+        if digits < 19:
             if mantissa != 0 or d != 0:
-                mantissa = mantissa * 10 + d
+                mantissa = mantissa * np.uint64(10) + np.uint64(d)
                 digits += 1
         else:
             exponent += 1
@@ -148,9 +202,9 @@ def parse_decimal(buf, start, end):
         while i < end and 48 <= buf[i] <= 57:
             seen_digit = True
             d = buf[i] - 48
-            if digits < 18:
+            if digits < 19:
                 if mantissa != 0 or d != 0:
-                    mantissa = mantissa * 10 + d
+                    mantissa = mantissa * np.uint64(10) + np.uint64(d)
                     digits += 1
                 exponent -= 1
             else:
@@ -178,13 +232,20 @@ def parse_decimal(buf, start, end):
         return 0.0, NUMBER_INVALID
     if mantissa == 0:
         return (-0.0 if negative else 0.0), NUMBER_OK
-    if inexact or digits > 15 or exponent < -22 or exponent > 22:
+    if inexact:
         return 0.0, NUMBER_NEEDS_SLOW_PATH
-    value = float(mantissa)
-    if exponent >= 0:
-        value = value * _EXACT_POWERS_OF_TEN[exponent]
+    if digits <= 15 and -22 <= exponent <= 22:
+        value = float(mantissa)
+        if exponent >= 0:
+            value = value * _EXACT_POWERS_OF_TEN[exponent]
+        else:
+            value = value / _EXACT_POWERS_OF_TEN[-exponent]
+    elif -MAX_EXPONENT <= exponent <= MAX_EXPONENT:
+        value, exact = decimal_to_double(mantissa, exponent)
+        if not exact:
+            return 0.0, NUMBER_NEEDS_SLOW_PATH
     else:
-        value = value / _EXACT_POWERS_OF_TEN[-exponent]
+        return 0.0, NUMBER_NEEDS_SLOW_PATH
     return (-value if negative else value), NUMBER_OK
 
 
