@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from rank_core import RankValueError, Vocabulary
-from rank_core._text import factorize_byte_tokens
+from rank_core._text import factorize_byte_tokens, unicode_from_utf8, utf8_from_unicode
 
 # ids as they occur: any text without whitespace or NUL, including non-ASCII
 ids_strategy = st.text(
@@ -30,10 +30,35 @@ def test_factorize_file_tokens_matches_python(values):
     buf = np.frombuffer(b" ".join(encoded), dtype=np.uint8)
     lengths = np.array([len(e) for e in encoded])
     starts = np.concatenate([[0], np.cumsum(lengths + 1)[:-1]]).astype(np.int64)
-    vocab, codes, bad = factorize_byte_tokens(buf, starts, starts + lengths)
-    assert bad == -1
-    assert vocab.tolist() == sorted(set(values))
-    assert vocab[codes].tolist() == values
+    ends = starts + lengths
+    codes, first = factorize_byte_tokens(buf, starts, ends)
+    vocab = Vocabulary._from_tokens(buf, starts[first], ends[first])
+    assert vocab.decode(codes).tolist() == values  # decoded row by row, before any materialisation
+    assert vocab.ids.tolist() == sorted(set(values))
+    assert [vocab[c] for c in range(len(vocab))] == vocab.ids.tolist()
+
+
+@settings(deadline=None, max_examples=200)
+@given(st.lists(ids_strategy, max_size=40), st.lists(ids_strategy, max_size=40))
+def test_merge_and_encode_on_utf8_bytes(left, right):
+    a, b = Vocabulary(left), Vocabulary(right)
+    union, (to_union_a, to_union_b) = Vocabulary.merge(a, b)
+    assert union.ids.tolist() == sorted(set(left) | set(right))
+    assert union.decode(to_union_a).tolist() == a.ids.tolist()
+    assert union.decode(to_union_b).tolist() == b.ids.tolist()
+    probe = left + right + ["\u2603-absent"]
+    expected = [sorted(set(left)).index(v) if v in set(left) else -1 for v in probe]
+    assert a.encode(probe, missing="ignore").tolist() == expected
+
+
+@settings(deadline=None, max_examples=200)
+@given(st.lists(ids_strategy, max_size=40))
+def test_utf8_round_trip(values):
+    ids = np.array(values, dtype=str) if values else np.empty(0, dtype="U1")
+    data, offsets = utf8_from_unicode(ids)
+    assert data.tobytes() == "".join(values).encode("utf-8")
+    ascii = bool(data.max(initial=0) < 0x80)
+    assert unicode_from_utf8(data, offsets[:-1], offsets[1:], ascii=ascii).tolist() == values
 
 
 def test_shared_prefixes_and_ties_sort_correctly():

@@ -212,7 +212,7 @@ class QueryTable:
 
     def query_positions(self, query_ids: Any) -> NDArray[np.int64]:
         """Index of each of ``query_ids`` in :attr:`query_ids`, or -1 where absent (vectorised)."""
-        return Vocabulary._from_sorted_unique(self._query_ids).encode(query_ids, missing="ignore")
+        return Vocabulary._from_sorted_ids(self._query_ids).encode(query_ids, missing="ignore")
 
     def with_doc_vocab(self: TableT, vocab: Vocabulary) -> TableT:
         """The same rows with doc codes re-expressed in ``vocab``, a superset of :attr:`doc_vocab`.
@@ -222,7 +222,12 @@ class QueryTable:
         """
         if vocab is self._doc_vocab:
             return self
-        mapping = self._doc_vocab.remap_to(vocab)
+        return self._recoded(vocab, self._doc_vocab.remap_to(vocab))
+
+    def _recoded(self: TableT, vocab: Vocabulary, mapping: NDArray[np.int64]) -> TableT:
+        """The same rows with doc codes mapped through ``mapping`` into ``vocab``."""
+        if vocab is self._doc_vocab:
+            return self
         carried = {name: getattr(self, name) for name in self.extra_attributes}
         return self._build(self._query_ids, self._offsets, mapping[self._doc_codes], self._values, vocab, **carried)
 

@@ -1,8 +1,11 @@
-"""Fast factorisation of string ids into (sorted vocabulary, codes), from numpy arrays or file bytes.
+"""Fast factorisation of string ids and conversions between numpy unicode arrays and UTF-8 bytes.
 
 numpy's string sort and ``np.unique`` take seconds on millions of ids. Here ids are packed into
 order-preserving uint64 words (numba), sorted with numpy's SIMD integer argsort on the first
-word that varies, ties finished in numba, and equal neighbours collapsed into one code.
+word, ties finished in numba, and equal neighbours collapsed into one code.
+
+Byte order of UTF-8 text is code-point order, which is also numpy's unicode order and
+trec_eval's ``strcmp`` order: every representation here sorts the same way.
 """
 
 from __future__ import annotations
@@ -13,10 +16,12 @@ from numpy.typing import NDArray
 from rank_core._kernels.strings import (
     ascii_to_code_points,
     common_prefix_length,
+    decode_utf8,
     distinct_runs,
+    encode_utf8,
     pack_slices,
     refine_ties,
-    utf8_to_code_points,
+    utf8_lengths,
 )
 
 EMPTY_IDS = np.empty(0, dtype="U1")
@@ -29,7 +34,7 @@ def code_points_to_unicode(matrix: NDArray[np.uint32]) -> NDArray[np.str_]:
     n, width = matrix.shape
     if n == 0:
         return EMPTY_IDS.copy()
-    return np.ascontiguousarray(matrix).view(np.dtype(("U", width))).reshape(n)
+    return np.ascontiguousarray(matrix).view(np.dtype(("U", max(width, 1)))).reshape(n)
 
 
 def unicode_to_code_points(ids: NDArray[np.str_]) -> NDArray[np.uint32]:
@@ -43,8 +48,9 @@ def _factorize_slices(
 ) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
     """``(codes, first)`` of the slices ``data[starts[i]:ends[i]]``; codes follow sorted order.
 
-    The prefix shared by all slices orders nothing and is skipped before packing, which keeps
-    ids such as ``msmarco_passage_123`` to a single word.
+    ``first[c]`` is a row holding distinct value ``c``. The prefix shared by all slices orders
+    nothing and is skipped before packing, which keeps ids such as ``msmarco_passage_123`` to a
+    single word.
     """
     skip = common_prefix_length(data, starts, ends)
     words = pack_slices(data, starts + skip, ends, bits)
@@ -68,22 +74,49 @@ def factorize_unicode(ids: NDArray[np.str_]) -> tuple[NDArray[np.str_], NDArray[
 
 def factorize_byte_tokens(
     buf: NDArray[np.uint8], starts: NDArray[np.int64], ends: NDArray[np.int64]
-) -> tuple[NDArray[np.str_], NDArray[np.int64], int]:
-    """Factorise the UTF-8 tokens ``buf[starts[i]:ends[i]]``.
-
-    Returns ``(vocab, codes, bad_row)``; ``bad_row`` is a row whose token is not valid UTF-8
-    (then ``vocab`` and ``codes`` are meaningless), or -1.
-    """
+) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """``(codes, first)`` of the byte tokens ``buf[starts[i]:ends[i]]`` (sorted byte order)."""
     if starts.size == 0:
-        return EMPTY_IDS.copy(), np.empty(0, dtype=np.int64), -1
-    codes, first = _factorize_slices(buf, starts, ends, _BYTE_BITS)
-    token_starts, token_ends = starts[first], ends[first]
-    width = int((token_ends - token_starts).max())
-    if buf.size == 0 or buf.max() < 0x80:
-        matrix = ascii_to_code_points(buf, token_starts, token_ends, width)
-    else:
-        matrix, valid = utf8_to_code_points(buf, token_starts, token_ends, width)
-        if not valid.all():
-            return EMPTY_IDS.copy(), codes, int(first[np.argmin(valid)])
-        matrix = matrix[:, : max(1, int(np.count_nonzero(matrix, axis=1).max()))]
-    return code_points_to_unicode(matrix), codes, -1
+        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
+    return _factorize_slices(buf, starts, ends, _BYTE_BITS)
+
+
+def first_invalid_utf8(data: NDArray[np.uint8], starts: NDArray[np.int64], ends: NDArray[np.int64]) -> int:
+    """Index of the first slice that is not valid UTF-8 (or holds a NUL), or -1."""
+    if starts.size == 0 or data.max(initial=0) < 0x80:
+        return -1
+    bad = np.flatnonzero(utf8_lengths(data, starts, ends) < 0)
+    return int(bad[0]) if bad.size else -1
+
+
+def unicode_from_utf8(
+    data: NDArray[np.uint8], starts: NDArray[np.int64], ends: NDArray[np.int64], *, ascii: bool
+) -> NDArray[np.str_]:
+    """Decode valid UTF-8 slices into a numpy unicode array (``ascii``: no byte is >= 0x80)."""
+    if starts.size == 0:
+        return EMPTY_IDS.copy()
+    if ascii:
+        width = int((ends - starts).max())
+        return code_points_to_unicode(ascii_to_code_points(data, starts, ends, width))
+    width = int(utf8_lengths(data, starts, ends).max())
+    return code_points_to_unicode(decode_utf8(data, starts, ends, width))
+
+
+def utf8_from_unicode(ids: NDArray[np.str_]) -> tuple[NDArray[np.uint8], NDArray[np.int64]]:
+    """UTF-8 encode a numpy unicode array: ``(data, offsets)``."""
+    if ids.size == 0:
+        return np.empty(0, dtype=np.uint8), np.zeros(1, dtype=np.int64)
+    return encode_utf8(unicode_to_code_points(ids))
+
+
+def first_with_blank(data: NDArray[np.uint8], starts: NDArray[np.int64], ends: NDArray[np.int64]) -> int:
+    """Index of the first UTF-8 slice holding an ASCII blank (``isspace``), or -1.
+
+    Multi-byte UTF-8 sequences never contain bytes below 0x80, so a byte test is exact.
+    """
+    blank = ((data >= 9) & (data <= 13)) | (data == 32)
+    if not blank.any():
+        return -1
+    blanks_before = np.concatenate([[0], np.cumsum(blank)])
+    holding = np.flatnonzero(blanks_before[ends] > blanks_before[starts])
+    return int(holding[0]) if holding.size else -1

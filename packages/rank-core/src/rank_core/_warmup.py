@@ -9,14 +9,19 @@ def warmup() -> float:
     """Run every kernel once on tiny inputs; return the seconds it took.
 
     The first call in a fresh environment compiles (seconds); later processes load the on-disk
-    cache (milliseconds). Call it at service start-up to keep compile latency off the first request.
+    cache (a fraction of a second). Call it at service start-up to keep compile latency off the
+    first request.
     """
     from rank_core import Qrels, Run, align
 
     start = time.perf_counter()
-    run = Run.from_trec(b"q1 Q0 d1 1 1.5 t\nq1 Q0 d2 2 0.123456789012345678 t\nq2 Q0 d\xc3\xa9 1 1 t\n")
+    ascii_run = Run.from_trec(b"q1 Q0 d1 1 1.5 t\nq1 Q0 d2 2 0.12345678901234567 t\nq1 Q0 d3 3 1e300 t\n")
+    utf8_run = Run.from_trec("q2 Q0 d\u00e9 1 1 t\nq2 Q0 d\u4e2d 2 2 t\n".encode())
     qrels = Qrels.from_trec(b"q1 0 d1 1\nq2 0 d3 0\n")
     Qrels.groups_from_trec(b"q1 0 d1 1\nq1 1 d1 0\n")
-    run.top_k(1)
-    align(Run.from_dict({"q": {"a": 1.0}}), qrels)
+    from_python = Run.from_dict({"q": {"a": 1.0, "b": 2.0}})
+    for run in (ascii_run, utf8_run, from_python):
+        run.top_k(1).doc_ids  # noqa: B018 - decoding ids is part of the warm-up
+        run.doc_vocab.encode(["d1"], missing="ignore")
+    align(ascii_run, utf8_run, qrels)
     return time.perf_counter() - start

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TypeVar
 
 from rank_core._table import QueryTable
+from rank_core.vocabulary import Vocabulary
 
 __all__ = ["align"]
 
@@ -24,5 +25,5 @@ def align(*tables: TableT) -> tuple[TableT, ...]:
     """
     if not tables:
         return ()
-    vocab = tables[0].doc_vocab.union(*(t.doc_vocab for t in tables[1:]))
-    return tuple(t.with_doc_vocab(vocab) for t in tables)
+    vocab, maps = Vocabulary.merge(*(t.doc_vocab for t in tables))
+    return tuple(t._recoded(vocab, mapping) for t, mapping in zip(tables, maps, strict=True))

@@ -40,14 +40,19 @@ import numpy as np
 from numpy.typing import NDArray
 
 from rank_core._kernels import trec as kernels
-from rank_core._text import factorize_byte_tokens, unicode_to_code_points
+from rank_core._text import (
+    factorize_byte_tokens,
+    first_invalid_utf8,
+    first_with_blank,
+    unicode_from_utf8,
+)
 from rank_core.errors import ParseError, RankTypeError, RankValueError
 from rank_core.vocabulary import Vocabulary
 
 __all__ = [
     "ParsedLines",
     "atomic_writer",
-    "check_writable_ids",
+    "check_writable",
     "parse_qrels",
     "parse_qrels_groups",
     "parse_run",
@@ -105,7 +110,7 @@ _LAYOUT = {
 
 
 def _split(buf: NDArray[np.uint8], n_fields: int, max_fields: int, columns: list[int], path: str | None, kind: str):
-    """Byte ranges of fields ``columns`` of every data line, and the lines' numbers."""
+    """Byte ranges of fields ``columns`` of every data line (one row per field), and line numbers."""
     keep = np.array(columns, dtype=np.int64)
     chunks = 4 * numba.get_num_threads()
     starts, ends, lines, status, line, seen = kernels.split_fields(buf, n_fields, max_fields, keep, chunks)
@@ -122,11 +127,27 @@ def _split(buf: NDArray[np.uint8], n_fields: int, max_fields: int, columns: list
     return starts, ends, lines
 
 
-def _factorize(buf, starts, ends, lines, path, what) -> tuple[NDArray[np.str_], NDArray[np.int64]]:
-    vocab, codes, bad_row = factorize_byte_tokens(buf, starts, ends)
-    if bad_row >= 0:
-        raise ParseError(f"{what} is not valid UTF-8 text", path=path, line=int(lines[bad_row]))
-    return vocab, codes
+def _factorize(buf, starts, ends, lines, path, what) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """``(codes, first)`` of a column of tokens, after checking the distinct ones are UTF-8 text."""
+    codes, first = factorize_byte_tokens(buf, starts, ends)
+    bad = first_invalid_utf8(buf, starts[first], ends[first])
+    if bad >= 0:
+        row = int(first[bad])
+        raise ParseError(f"{what} is not valid UTF-8 text", path=path, line=int(lines[row]))
+    return codes, first
+
+
+def _ids(buf, starts, ends, lines, path, what) -> tuple[NDArray[np.str_], NDArray[np.int64]]:
+    """A column of ids as (sorted distinct ids, codes): for the few query ids and groups."""
+    codes, first = _factorize(buf, starts, ends, lines, path, what)
+    ascii = bool(buf.max(initial=0) < 0x80)
+    return unicode_from_utf8(buf, starts[first], ends[first], ascii=ascii), codes
+
+
+def _vocabulary(buf, starts, ends, lines, path, what) -> tuple[Vocabulary, NDArray[np.int64]]:
+    """A column of ids as (vocabulary, codes): for the many doc ids (kept as bytes)."""
+    codes, first = _factorize(buf, starts, ends, lines, path, what)
+    return Vocabulary._from_tokens(buf, starts[first], ends[first]), codes
 
 
 def _token(buf: NDArray[np.uint8], start: int, end: int) -> str:
@@ -161,28 +182,26 @@ def parse_run(source: Source) -> ParsedLines:
     """Parse a TREC run (see the module docstring for the format and conventions)."""
     buf, path = read_source(source)
     starts, ends, lines = _split(buf, 6, 0, [0, 2, 4, 5], path, "run")  # qid, docno, score, tag
-    query_ids, query_codes = _factorize(buf, starts[:, 0], ends[:, 0], lines, path, "query id")
-    doc_ids, doc_codes = _factorize(buf, starts[:, 1], ends[:, 1], lines, path, "docno")
-    scores = _parse_scores(buf, starts[:, 2], ends[:, 2], lines, path)
-    tag = _token(buf, starts[-1, 3], ends[-1, 3])
-    doc_vocab = Vocabulary._from_sorted_unique(doc_ids)
+    query_ids, query_codes = _ids(buf, starts[0], ends[0], lines, path, "query id")
+    doc_vocab, doc_codes = _vocabulary(buf, starts[1], ends[1], lines, path, "docno")
+    scores = _parse_scores(buf, starts[2], ends[2], lines, path)
+    tag = _token(buf, starts[3, -1], ends[3, -1])
     return ParsedLines(query_ids, query_codes, doc_vocab, doc_codes, scores, lines, tag, path)
 
 
 def _parse_qrels_columns(source: Source):
     buf, path = read_source(source)
     starts, ends, lines = _split(buf, 4, 4, [0, 1, 2, 3], path, "qrels")
-    relevance, valid = kernels.parse_ints(buf, starts[:, 3], ends[:, 3])
+    relevance, valid = kernels.parse_ints(buf, starts[3], ends[3])
     if not valid.all():
         row = int(np.flatnonzero(~valid)[0])
         raise ParseError(
-            f"relevance {_token(buf, starts[row, 3], ends[row, 3])!r} is not an integer",
+            f"relevance {_token(buf, starts[3, row], ends[3, row])!r} is not an integer",
             path=path,
             line=int(lines[row]),
         )
-    query_ids, query_codes = _factorize(buf, starts[:, 0], ends[:, 0], lines, path, "query id")
-    doc_ids, doc_codes = _factorize(buf, starts[:, 2], ends[:, 2], lines, path, "docno")
-    doc_vocab = Vocabulary._from_sorted_unique(doc_ids)
+    query_ids, query_codes = _ids(buf, starts[0], ends[0], lines, path, "query id")
+    doc_vocab, doc_codes = _vocabulary(buf, starts[2], ends[2], lines, path, "docno")
     parsed = ParsedLines(query_ids, query_codes, doc_vocab, doc_codes, relevance, lines, None, path)
     return parsed, buf, starts, ends, lines, path
 
@@ -198,24 +217,21 @@ def parse_qrels_groups(source: Source) -> tuple[ParsedLines, NDArray[np.str_], N
     Returns the parsed lines plus the sorted group labels and each line's group code.
     """
     parsed, buf, starts, ends, lines, path = _parse_qrels_columns(source)
-    groups, group_codes = _factorize(buf, starts[:, 1], ends[:, 1], lines, path, "judgment group")
+    groups, group_codes = _ids(buf, starts[1], ends[1], lines, path, "judgment group")
     return parsed, groups, group_codes
 
 
-def check_writable_ids(ids: NDArray[np.str_], *, what: str) -> None:
-    """Raise if an id cannot be written as one TREC field (blank inside, or a leading ``#``)."""
-    if not ids.size:
-        return
-    points = unicode_to_code_points(ids)
-    blank = (((points >= 9) & (points <= 13)) | (points == 32)).any(axis=1)
-    if blank.any():
-        bad = ids[int(np.flatnonzero(blank)[0])]
-        raise RankValueError(f"{what} {bad!r} contains whitespace and cannot be written as a TREC field")
+def check_writable(vocab: Vocabulary, *, what: str) -> None:
+    """Raise if an id cannot be written as one TREC field (a blank inside, or a leading ``#``)."""
+    bad = first_with_blank(vocab._data, vocab._starts, vocab._ends)
+    if bad >= 0:
+        raise RankValueError(f"{what} {vocab[bad]!r} contains whitespace and cannot be written as a TREC field")
     if what == "query id":
-        comment = points[:, 0] == ord("#")
-        if comment.any():
-            bad = ids[int(np.flatnonzero(comment)[0])]
-            raise RankValueError(f"query id {bad!r} starts with '#', which TREC readers take as a comment")
+        comment = np.flatnonzero(vocab._data[vocab._starts] == ord("#")) if len(vocab) else []
+        if len(comment):
+            raise RankValueError(
+                f"query id {vocab[int(comment[0])]!r} starts with '#', which TREC readers take as a comment"
+            )
 
 
 @contextlib.contextmanager

@@ -15,11 +15,12 @@ from rank_core.io_trec import (
     ParsedLines,
     Source,
     atomic_writer,
-    check_writable_ids,
+    check_writable,
     parse_qrels,
     parse_qrels_groups,
 )
 from rank_core.validation import as_array
+from rank_core.vocabulary import Vocabulary
 
 __all__ = ["Judgments", "Qrels"]
 
@@ -141,8 +142,8 @@ class Qrels(QueryTable):
 
     def to_trec(self, path: str | os.PathLike[str]) -> None:
         """Write ``qid 0 docno relevance`` lines (gzip if ``path`` ends in ``.gz``), atomically."""
-        check_writable_ids(self._query_ids, what="query id")
-        check_writable_ids(self._doc_vocab.ids, what="doc id")
+        check_writable(Vocabulary._from_sorted_ids(self._query_ids), what="query id")
+        check_writable(self._doc_vocab, what="doc id")
         doc_ids = self.doc_ids.tolist()
         labels = self._values.tolist()
         bounds = self._offsets.tolist()

@@ -11,8 +11,9 @@ from numpy.typing import NDArray
 from rank_core._kernels.rows import rank_rows, top_k_rows
 from rank_core._table import QueryTable, frame_columns, readonly
 from rank_core.errors import ParseError, RankValueError
-from rank_core.io_trec import Source, atomic_writer, check_writable_ids, parse_run
+from rank_core.io_trec import Source, atomic_writer, check_writable, parse_run
 from rank_core.validation import as_array, check_k
+from rank_core.vocabulary import Vocabulary
 
 __all__ = ["Ranking", "Run"]
 
@@ -152,8 +153,8 @@ class Run(QueryTable):
         tag = tag if tag is not None else (self._name or DEFAULT_TAG)
         if not tag or any(c.isspace() for c in tag):
             raise RankValueError(f"tag must be a non-empty string without whitespace, got {tag!r}")
-        check_writable_ids(self._query_ids, what="query id")
-        check_writable_ids(self._doc_vocab.ids, what="doc id")
+        check_writable(Vocabulary._from_sorted_ids(self._query_ids), what="query id")
+        check_writable(self._doc_vocab, what="doc id")
         doc_ids = self.doc_ids.tolist()
         scores = self._values.tolist()
         bounds = self._offsets.tolist()

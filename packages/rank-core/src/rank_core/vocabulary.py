@@ -1,10 +1,13 @@
 """Sorted string vocabularies: string ids at the edges, integer codes inside.
 
-A :class:`Vocabulary` is an immutable, sorted array of unique ids; an id's code is its position.
-Because the array is sorted, comparing codes is comparing ids (Unicode code point order, which is
-also the byte order of their UTF-8 text and so trec_eval's ``strcmp`` order). Two vocabularies
-merge with :meth:`Vocabulary.union` and codes move between them with :meth:`Vocabulary.remap_to`,
-all vectorised: aligning a run with its qrels never loops in Python.
+A :class:`Vocabulary` is an immutable sorted set of unique ids; an id's code is its position.
+Because it is sorted, comparing codes is comparing ids (Unicode code point order, which is also
+the byte order of their UTF-8 text and so trec_eval's ``strcmp`` order).
+
+Internally the ids are kept as UTF-8 bytes (one buffer, a start and end per id): a quarter of
+the memory of a numpy unicode array, and what a file parser produces anyway. The numpy unicode
+array (:attr:`Vocabulary.ids`) is built on first use. Merging, remapping and lookups run on the
+bytes in compiled code, so aligning a run with its qrels never loops in Python.
 """
 
 from __future__ import annotations
@@ -15,7 +18,12 @@ from typing import Any, Literal
 import numpy as np
 from numpy.typing import NDArray
 
-from rank_core._text import factorize_unicode
+from rank_core._kernels.strings import (
+    all_slices_equal,
+    locate_sorted_slices,
+    merge_sorted_slices,
+)
+from rank_core._text import factorize_unicode, unicode_from_utf8, utf8_from_unicode
 from rank_core.errors import RankValueError
 from rank_core.validation import as_id_array, check_choice
 
@@ -28,55 +36,95 @@ def _readonly(array: NDArray[Any]) -> NDArray[Any]:
 
 
 class Vocabulary:
-    """An immutable sorted set of string ids; ``codes`` index into :attr:`ids`."""
+    """An immutable sorted set of string ids; codes index into :attr:`ids`.
 
-    __slots__ = ("_ids",)
+    >>> vocab, codes = Vocabulary.factorize(["b", "a", "b"])
+    >>> vocab.ids.tolist(), codes.tolist()
+    (['a', 'b'], [1, 0, 1])
+    """
+
+    __slots__ = ("_ascii", "_data", "_ends", "_ids", "_starts")
 
     def __init__(self, ids: Iterable[str] | NDArray[np.str_] = ()) -> None:
-        self._ids = _readonly(factorize_unicode(as_id_array(ids, name="ids"))[0])
+        vocab = Vocabulary.factorize(ids)[0]
+        for name in Vocabulary.__slots__:
+            setattr(self, name, getattr(vocab, name))
 
     @classmethod
-    def _from_sorted_unique(cls, ids: NDArray[np.str_]) -> Vocabulary:
+    def _from_utf8(
+        cls,
+        data: NDArray[np.uint8],
+        starts: NDArray[np.int64],
+        ends: NDArray[np.int64],
+        ids: NDArray[np.str_] | None = None,
+    ) -> Vocabulary:
+        """From sorted distinct UTF-8 ids ``data[starts[i]:ends[i]]``, trusted as valid."""
         vocab = cls.__new__(cls)
-        vocab._ids = _readonly(ids)
+        vocab._data = _readonly(data)
+        vocab._starts = _readonly(starts)
+        vocab._ends = _readonly(ends)
+        vocab._ascii = bool(data.max(initial=0) < 0x80)
+        vocab._ids = None if ids is None else _readonly(ids)
         return vocab
 
     @classmethod
-    def factorize(cls, values: Iterable[Any] | NDArray[Any], *, name: str = "ids") -> tuple[Vocabulary, NDArray[np.int64]]:
-        """Return the vocabulary of ``values`` and each value's code (``vocab.ids[codes] == values``)."""
+    def _from_sorted_ids(cls, ids: NDArray[np.str_]) -> Vocabulary:
+        """From a numpy unicode array already sorted and unique."""
+        data, offsets = utf8_from_unicode(ids)
+        return cls._from_utf8(data, offsets[:-1], offsets[1:], ids)
+
+    @classmethod
+    def _from_tokens(cls, buf: NDArray[np.uint8], starts: NDArray[np.int64], ends: NDArray[np.int64]) -> Vocabulary:
+        """From sorted distinct byte tokens of a buffer, which the vocabulary keeps referencing.
+
+        No bytes are copied: for a parsed file that costs holding the file's buffer (still less
+        memory than the numpy unicode array of its ids would take).
+        """
+        return cls._from_utf8(buf, starts, ends)
+
+    @classmethod
+    def factorize(
+        cls, values: Iterable[Any] | NDArray[Any], *, name: str = "ids"
+    ) -> tuple[Vocabulary, NDArray[np.int64]]:
+        """The vocabulary of ``values`` and each value's code (``vocab.decode(codes) == values``)."""
         unique, codes = factorize_unicode(as_id_array(values, name=name))
-        return cls._from_sorted_unique(unique), codes
+        return cls._from_sorted_ids(unique), codes
 
     @property
     def ids(self) -> NDArray[np.str_]:
-        """The sorted ids (read-only)."""
+        """The sorted ids as a read-only numpy unicode array (built once, on first use)."""
+        if self._ids is None:
+            self._ids = _readonly(self._decode_rows(np.arange(len(self))))
         return self._ids
 
+    def _decode_rows(self, codes: NDArray[np.int64]) -> NDArray[np.str_]:
+        return unicode_from_utf8(self._data, self._starts[codes], self._ends[codes], ascii=self._ascii)
+
     def __len__(self) -> int:
-        return int(self._ids.size)
+        return int(self._starts.size)
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self._ids.tolist())
+        return iter(self.ids.tolist())
 
     def __contains__(self, item: object) -> bool:
-        if not isinstance(item, str) or not self._ids.size:
-            return False
-        i = int(np.searchsorted(self._ids, item))
-        return i < self._ids.size and self._ids[i] == item
+        return isinstance(item, str) and bool(item) and self.encode([item], missing="ignore")[0] >= 0
 
     def __getitem__(self, code: int) -> str:
-        return str(self._ids[code])
+        return self._data[self._starts[code] : self._ends[code]].tobytes().decode("utf-8")
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Vocabulary):
             return NotImplemented
-        return self is other or np.array_equal(self._ids, other._ids)
+        return self is other or (
+            len(self) == len(other)
+            and all_slices_equal(self._data, self._starts, self._ends, other._data, other._starts, other._ends)
+        )
 
     def __hash__(self) -> int:
-        return hash((len(self), self._ids[:1].tobytes(), self._ids[-1:].tobytes()))
+        return hash((len(self), self[0] if len(self) else "", self[len(self) - 1] if len(self) else ""))
 
     def __repr__(self) -> str:
-        head = ", ".join(repr(s) for s in self._ids[:3].tolist())
+        head = ", ".join(repr(self[c]) for c in range(min(3, len(self))))
         more = ", ..." if len(self) > 3 else ""
         return f"Vocabulary([{head}{more}], size={len(self)})"
 
@@ -86,34 +134,78 @@ class Vocabulary:
         """Codes of ``values``; unknown ids raise, or become ``-1`` with ``missing="ignore"``."""
         check_choice(missing, name="missing", choices=("error", "ignore"))
         array = as_id_array(values, name="values")
-        if not self._ids.size:
-            codes = np.full(array.size, -1, dtype=np.int64)
-        else:
-            positions = np.searchsorted(self._ids, array)
-            clipped = np.minimum(positions, self._ids.size - 1)
-            found = self._ids[clipped] == array
-            codes = np.where(found, clipped, -1).astype(np.int64)
+        query_data, query_offsets = utf8_from_unicode(array)
+        position, found = locate_sorted_slices(
+            self._data, self._starts, self._ends, query_data, query_offsets[:-1], query_offsets[1:]
+        )
+        codes = np.where(found, position, -1)
         if missing == "error" and (codes < 0).any():
             unknown = array[codes < 0]
             raise RankValueError(
-                f"{unknown.size} id(s) are not in the vocabulary, e.g. {unknown[0]!r}; "
+                f"{unknown.size} id(s) are not in the vocabulary, e.g. {str(unknown[0])!r}; "
                 "use missing='ignore' to map them to -1"
             )
         return codes
 
     def decode(self, codes: NDArray[np.integer[Any]]) -> NDArray[np.str_]:
         """The ids of ``codes``."""
-        return self._ids[np.asarray(codes)]
+        codes = np.asarray(codes, dtype=np.int64)
+        if self._ids is not None or codes.size >= len(self):
+            return self.ids[codes]
+        return self._decode_rows(codes)
+
+    @staticmethod
+    def merge(*vocabularies: Vocabulary) -> tuple[Vocabulary, list[NDArray[np.int64]]]:
+        """The union of ``vocabularies`` and, for each, the map from its codes to union codes.
+
+        The maps preserve order. The union is the first vocabulary itself when the others add
+        nothing; otherwise it references the inputs' byte buffers (concatenated, not re-sorted).
+        """
+        union = vocabularies[0]
+        maps = [np.arange(len(union), dtype=np.int64)]
+        for other in vocabularies[1:]:
+            if other is union:
+                maps.append(np.arange(len(other), dtype=np.int64))
+                continue
+            to_union, other_to_union, size = union._merge_maps(other)
+            if size > len(union):
+                union = union._with_insertions(other, to_union, other_to_union, size)
+                maps = [to_union[m] for m in maps]
+            maps.append(other_to_union)
+        return union, maps
+
+    def _merge_maps(self, other: Vocabulary) -> tuple[NDArray[np.int64], NDArray[np.int64], int]:
+        """``(self_to_union, other_to_union, union_size)`` of the sorted union of two vocabularies."""
+        n, m = len(self), len(other)
+        if m * max(1, n.bit_length()) >= n + m:  # comparable sizes: one linear merge
+            return merge_sorted_slices(self._data, self._starts, self._ends, other._data, other._starts, other._ends)
+        # a few ids into many: binary search each of them
+        position, found = locate_sorted_slices(self._data, self._starts, self._ends, other._data, other._starts, other._ends)
+        inserted_at = position[~found]  # non-decreasing, since ``other`` is sorted
+        self_to_union = np.arange(n, dtype=np.int64) + np.searchsorted(inserted_at, np.arange(n), side="right")
+        other_to_union = np.empty(m, dtype=np.int64)
+        other_to_union[~found] = inserted_at + np.arange(inserted_at.size)
+        other_to_union[found] = self_to_union[position[found]]
+        return self_to_union, other_to_union, n + inserted_at.size
+
+    def _with_insertions(
+        self, other: Vocabulary, self_to_union: NDArray[np.int64], other_to_union: NDArray[np.int64], size: int
+    ) -> Vocabulary:
+        """The union vocabulary laid out by the two maps, over the two byte buffers side by side."""
+        new = np.ones(size, dtype=np.bool_)
+        new[self_to_union] = False
+        from_other = new[other_to_union]
+        starts = np.empty(size, dtype=np.int64)
+        ends = np.empty(size, dtype=np.int64)
+        starts[self_to_union], ends[self_to_union] = self._starts, self._ends
+        shift = self._data.size
+        starts[other_to_union[from_other]] = other._starts[from_other] + shift
+        ends[other_to_union[from_other]] = other._ends[from_other] + shift
+        return Vocabulary._from_utf8(np.concatenate([self._data, other._data]), starts, ends)
 
     def union(self, *others: Vocabulary) -> Vocabulary:
         """The vocabulary holding every id of ``self`` and ``others`` (``self`` if nothing is new)."""
-        parts = [self._ids, *(o._ids for o in others if o is not self and len(o))]
-        if len(parts) == 1:
-            return self
-        merged = factorize_unicode(np.concatenate(parts))[0]
-        if merged.size == self._ids.size:
-            return self
-        return Vocabulary._from_sorted_unique(merged)
+        return Vocabulary.merge(self, *others)[0]
 
     def remap_to(self, superset: Vocabulary) -> NDArray[np.int64]:
         """Array ``m`` with ``superset.ids[m[c]] == self.ids[c]``; raises if an id is missing.
@@ -123,4 +215,7 @@ class Vocabulary:
         """
         if superset is self:
             return np.arange(len(self), dtype=np.int64)
-        return superset.encode(self._ids)
+        union, maps = Vocabulary.merge(superset, self)
+        if len(union) != len(superset):
+            raise RankValueError(f"{len(union) - len(superset)} id(s) are not in the target vocabulary")
+        return maps[1]

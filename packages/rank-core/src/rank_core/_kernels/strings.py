@@ -1,4 +1,4 @@
-"""String kernels: order-preserving packing of slices into words, sorting helpers, UTF-8 decoding.
+"""String kernels: order-preserving packing, sorting helpers, UTF-8 coding, sorted-list search/merge.
 
 Strings reach these kernels as slices of an integer array: byte slices of a file buffer
 (``data[starts[i]:ends[i]]``), or rows of a numpy unicode array viewed as a flat ``uint32``
@@ -107,6 +107,185 @@ def distinct_runs(words, order):
     return codes, first[: code + 1].copy()
 
 
+@kernel
+def _utf8_next(data, i, end):
+    """Decode the code point at ``data[i]``: ``(code_point, next_i)``, or ``(-1, i)`` if invalid.
+
+    Invalid means a NUL, a stray continuation byte, a truncated or overlong sequence, a
+    surrogate or a value above U+10FFFF.
+    """
+    b = np.int64(data[i])
+    if b == 0:
+        return -1, i
+    if b < 0x80:
+        return b, i + 1
+    if 0xC2 <= b < 0xE0:
+        cp, extra = b & 0x1F, 1
+    elif 0xE0 <= b < 0xF0:
+        cp, extra = b & 0x0F, 2
+    elif 0xF0 <= b < 0xF5:
+        cp, extra = b & 0x07, 3
+    else:
+        return -1, i
+    if i + extra >= end:
+        return -1, i
+    for k in range(1, extra + 1):
+        c = np.int64(data[i + k])
+        if c & 0xC0 != 0x80:
+            return -1, i
+        cp = (cp << 6) | (c & 0x3F)
+    overlong = (extra == 2 and cp < 0x800) or (extra == 3 and cp < 0x10000)
+    if overlong or cp > 0x10FFFF or 0xD800 <= cp <= 0xDFFF:
+        return -1, i
+    return cp, i + extra + 1
+
+
+@kernel(parallel=True)
+def utf8_lengths(data, starts, ends):
+    """Code points per slice, or -1 where the slice is not valid UTF-8."""
+    n = starts.size
+    lengths = np.empty(n, dtype=np.int64)
+    for r in prange(n):
+        i, end, count = starts[r], ends[r], 0
+        while i < end:
+            cp, i = _utf8_next(data, i, end)
+            if cp < 0:
+                count = -1
+                break
+            count += 1
+        lengths[r] = count
+    return lengths
+
+
+@kernel(parallel=True)
+def decode_utf8(data, starts, ends, width):
+    """Decode valid UTF-8 slices into a ``(n, width)`` uint32 code-point matrix (zero padded)."""
+    n = starts.size
+    out = np.zeros((n, width), dtype=np.uint32)
+    for r in prange(n):
+        i, end, j = starts[r], ends[r], 0
+        while i < end:
+            cp, i = _utf8_next(data, i, end)
+            out[r, j] = cp
+            j += 1
+    return out
+
+
+@kernel(parallel=True)
+def encode_utf8(points):
+    """UTF-8 encode the rows of a zero-padded code-point matrix: ``(data, offsets)``."""
+    n, width = points.shape
+    sizes = np.zeros(n + 1, dtype=np.int64)
+    for r in prange(n):
+        size = 0
+        for j in range(width):
+            cp = points[r, j]
+            if cp == 0:
+                break
+            size += 1 if cp < 0x80 else 2 if cp < 0x800 else 3 if cp < 0x10000 else 4
+        sizes[r + 1] = size
+    offsets = np.cumsum(sizes)
+    data = np.empty(offsets[n], dtype=np.uint8)
+    for r in prange(n):
+        o = offsets[r]
+        for j in range(width):
+            cp = np.int64(points[r, j])
+            if cp == 0:
+                break
+            if cp < 0x80:
+                data[o] = cp
+                o += 1
+            elif cp < 0x800:
+                data[o] = 0xC0 | (cp >> 6)
+                data[o + 1] = 0x80 | (cp & 0x3F)
+                o += 2
+            elif cp < 0x10000:
+                data[o] = 0xE0 | (cp >> 12)
+                data[o + 1] = 0x80 | ((cp >> 6) & 0x3F)
+                data[o + 2] = 0x80 | (cp & 0x3F)
+                o += 3
+            else:
+                data[o] = 0xF0 | (cp >> 18)
+                data[o + 1] = 0x80 | ((cp >> 12) & 0x3F)
+                data[o + 2] = 0x80 | ((cp >> 6) & 0x3F)
+                data[o + 3] = 0x80 | (cp & 0x3F)
+                o += 4
+    return data, offsets
+
+
+@kernel
+def compare_slices(a, a_start, a_end, b, b_start, b_end):
+    """Byte-lexicographic comparison (-1, 0, 1); a proper prefix sorts first."""
+    n = min(a_end - a_start, b_end - b_start)
+    for j in range(n):
+        x, y = a[a_start + j], b[b_start + j]
+        if x != y:
+            return -1 if x < y else 1
+    la, lb = a_end - a_start, b_end - b_start
+    return 0 if la == lb else (-1 if la < lb else 1)
+
+
+@kernel(parallel=True)
+def locate_sorted_slices(data, starts, ends, query_data, query_starts, query_ends):
+    """Binary search of each query slice among sorted distinct slices.
+
+    Returns ``(position, found)``: where the query is, or where it would be inserted.
+    """
+    n = starts.size
+    m = query_starts.size
+    position = np.empty(m, dtype=np.int64)
+    found = np.zeros(m, dtype=np.bool_)
+    for q in prange(m):
+        lo, hi = 0, n
+        qs, qe = query_starts[q], query_ends[q]
+        while lo < hi:
+            mid = (lo + hi) // 2
+            c = compare_slices(data, starts[mid], ends[mid], query_data, qs, qe)
+            if c == 0:
+                lo = mid
+                found[q] = True
+                break
+            if c < 0:
+                lo = mid + 1
+            else:
+                hi = mid
+        position[q] = lo
+    return position, found
+
+
+@kernel
+def merge_sorted_slices(a, a_starts, a_ends, b, b_starts, b_ends):
+    """Linear merge of two sorted distinct slice lists: ``(a_to_union, b_to_union, n_union)``."""
+    na, nb = a_starts.size, b_starts.size
+    a_to_union = np.empty(na, dtype=np.int64)
+    b_to_union = np.empty(nb, dtype=np.int64)
+    i = j = u = 0
+    while i < na or j < nb:
+        if j >= nb:
+            c = -1
+        elif i >= na:
+            c = 1
+        else:
+            c = compare_slices(a, a_starts[i], a_ends[i], b, b_starts[j], b_ends[j])
+        if c <= 0:
+            a_to_union[i] = u
+            i += 1
+        if c >= 0:
+            b_to_union[j] = u
+            j += 1
+        u += 1
+    return a_to_union, b_to_union, u
+
+
+@kernel
+def all_slices_equal(a, a_starts, a_ends, b, b_starts, b_ends):
+    """Whether two equally long slice lists hold the same bytes, slice by slice."""
+    for i in range(a_starts.size):
+        if compare_slices(a, a_starts[i], a_ends[i], b, b_starts[i], b_ends[i]) != 0:
+            return False
+    return True
+
+
 @kernel(parallel=True)
 def ascii_to_code_points(data, starts, ends, width):
     """Widen ASCII byte slices into a ``(n, width)`` uint32 matrix (zero padded)."""
@@ -117,49 +296,3 @@ def ascii_to_code_points(data, starts, ends, width):
         for j in range(ends[r] - s):
             out[r, j] = data[s + j]
     return out
-
-
-@kernel
-def _decode_utf8_row(data, start, end, out_row):
-    """Decode one slice into ``out_row``; False on invalid UTF-8 or a NUL byte."""
-    j = 0
-    i = start
-    while i < end:
-        b = np.uint32(data[i])
-        if b == 0:
-            return False
-        if b < 0x80:
-            cp, extra = b, 0
-        elif 0xC2 <= b < 0xE0:
-            cp, extra = b & 0x1F, 1
-        elif 0xE0 <= b < 0xF0:
-            cp, extra = b & 0x0F, 2
-        elif 0xF0 <= b < 0xF5:
-            cp, extra = b & 0x07, 3
-        else:
-            return False
-        if i + extra >= end:
-            return False
-        for k in range(1, extra + 1):
-            c = np.uint32(data[i + k])
-            if c & 0xC0 != 0x80:
-                return False
-            cp = (cp << 6) | (c & 0x3F)
-        overlong = (extra == 2 and cp < 0x800) or (extra == 3 and cp < 0x10000)
-        if overlong or cp > 0x10FFFF or 0xD800 <= cp <= 0xDFFF:
-            return False
-        out_row[j] = cp
-        j += 1
-        i += extra + 1
-    return True
-
-
-@kernel(parallel=True)
-def utf8_to_code_points(data, starts, ends, width):
-    """Decode UTF-8 byte slices into a ``(n, width)`` uint32 matrix; ``valid`` flags each row."""
-    n = starts.size
-    out = np.zeros((n, width), dtype=np.uint32)
-    valid = np.empty(n, dtype=np.bool_)
-    for r in prange(n):
-        valid[r] = _decode_utf8_row(data, starts[r], ends[r], out[r])
-    return out, valid

@@ -66,8 +66,8 @@ def _split_chunk(buf, lo, hi, first_line, n_fields, max_fields, column_of_field,
                     return rows - row0, NUL_BYTE, line, fields
                 i += 1
             if fields < n_fields and column_of_field[fields] >= 0:
-                starts[rows, column_of_field[fields]] = start
-                ends[rows, column_of_field[fields]] = i
+                starts[column_of_field[fields], rows] = start
+                ends[column_of_field[fields], rows] = i
             fields += 1
         i += 1  # past the newline
         if fields == 0:
@@ -88,9 +88,9 @@ def split_fields(buf, n_fields, max_fields, columns, n_chunks):
     A data line needs at least ``n_fields`` fields and at most ``max_fields`` (``0``: extra
     fields are ignored, as trec_eval does after a run's tag); fields ``columns`` are kept. The
     buffer is cut into about ``n_chunks`` pieces at line ends (fewer for small buffers).
-    Returns ``(starts, ends, lines, status, status_line, fields_seen)``: one row per data line
-    with the byte range of each kept field and its 1-based physical line number; on error, the
-    status of the first bad line (rows are then meaningless).
+    Returns ``(starts, ends, lines, status, status_line, fields_seen)``: ``starts[k, r]`` and
+    ``ends[k, r]`` bound kept field ``k`` of data line ``r``, whose 1-based physical line number
+    is ``lines[r]``; on error, the status of the first bad line (rows are then meaningless).
     """
     n = buf.size
     column_of_field = np.full(n_fields, -1, dtype=np.int64)
@@ -118,8 +118,8 @@ def split_fields(buf, n_fields, max_fields, columns, n_chunks):
     for c in range(1, n_chunks):
         first_lines[c] = first_lines[c - 1] + line_counts[c - 1]
     total = first_lines[n_chunks - 1] - 1 + line_counts[n_chunks - 1]
-    starts = np.empty((total, columns.size), dtype=np.int64)
-    ends = np.empty((total, columns.size), dtype=np.int64)
+    starts = np.empty((columns.size, total), dtype=np.int64)  # one row per kept field
+    ends = np.empty((columns.size, total), dtype=np.int64)
     lines = np.empty(total, dtype=np.int64)
     written = np.zeros(n_chunks, dtype=np.int64)
     status = np.zeros(n_chunks, dtype=np.int64)
@@ -132,7 +132,7 @@ def split_fields(buf, n_fields, max_fields, columns, n_chunks):
         )
     for c in range(n_chunks):  # chunks are in file order: the first failing one has the first bad line
         if status[c] != OK:
-            return starts[:0], ends[:0], lines[:0], status[c], status_line[c], seen[c]
+            return starts[:, :0], ends[:, :0], lines[:0], status[c], status_line[c], seen[c]
     if written.sum() == total:  # no blank or comment line: rows are already contiguous
         return starts, ends, lines, OK, 0, 0
     keep = np.empty(written.sum(), dtype=np.int64)
@@ -141,7 +141,7 @@ def split_fields(buf, n_fields, max_fields, columns, n_chunks):
         for r in range(first_lines[c] - 1, first_lines[c] - 1 + written[c]):
             keep[k] = r
             k += 1
-    return starts[keep], ends[keep], lines[keep], OK, 0, 0
+    return starts[:, keep], ends[:, keep], lines[keep], OK, 0, 0
 
 
 @kernel
