@@ -19,7 +19,8 @@ What is timed (``time.perf_counter``, files already in the page cache since they
   ``parse_qrel`` on a text file object, ``ranx.Run.from_file`` / ``Qrels.from_file`` with
   ``kind="trec"`` (after one untimed call on a tiny file, so numba compilation is not counted);
 - cold start, ``--repeats`` fresh interpreters per library: the import, then the first run load
-  (rank-core's numba cache is on disk by then; ranx compiles its typed containers in every process).
+  (rank-core's numba cache is on disk by then, but numba itself initialises on first use; ranx
+  compiles its typed containers in every process).
 
 Before timing, the script checks that rank-core reads the same run and qrels as pytrec_eval (same
 queries, same docs, equal values), so the loaders compared read the same thing.
@@ -81,6 +82,7 @@ LOADERS: dict[str, dict[str, Loader]] = {
 # Fresh-interpreter cold start: import, then the first load of the run file.
 COLD_START = {
     "rank-core": ("import rank_core", "rank_core.Run.from_trec({path!r})"),
+    "pytrec_eval": ("import pytrec_eval", "pytrec_eval.parse_run(open({path!r}, encoding='utf-8'))"),
     "ranx": ("import ranx", "ranx.Run.from_file({path!r}, kind='trec')"),
 }
 COLD_START_TEMPLATE = """\

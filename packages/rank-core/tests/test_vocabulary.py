@@ -32,7 +32,7 @@ def test_factorize_file_tokens_matches_python(values):
     starts = np.concatenate([[0], np.cumsum(lengths + 1)[:-1]]).astype(np.int64)
     ends = starts + lengths
     codes, first = factorize_byte_tokens(buf, starts, ends)
-    vocab = Vocabulary._from_tokens(buf, starts[first], ends[first])
+    vocab = Vocabulary._from_utf8(buf, starts[first], ends[first])
     assert vocab.decode(codes).tolist() == values  # decoded row by row, before any materialisation
     assert vocab.ids.tolist() == sorted(set(values))
     assert [vocab[c] for c in range(len(vocab))] == vocab.ids.tolist()

@@ -83,7 +83,7 @@ def factorize_byte_tokens(
 
 def first_invalid_utf8(data: NDArray[np.uint8], starts: NDArray[np.int64], ends: NDArray[np.int64]) -> int:
     """Index of the first slice that is not valid UTF-8 (or holds a NUL), or -1."""
-    if starts.size == 0 or data.max(initial=0) < 0x80:
+    if starts.size == 0:
         return -1
     bad = np.flatnonzero(utf8_lengths(data, starts, ends) < 0)
     return int(bad[0]) if bad.size else -1

@@ -109,8 +109,10 @@ _LAYOUT = {
 }
 
 
-def _split(buf: NDArray[np.uint8], n_fields: int, max_fields: int, columns: list[int], path: str | None, kind: str):
-    """Byte ranges of fields ``columns`` of every data line (one row per field), and line numbers."""
+def _split(
+    buf: NDArray[np.uint8], n_fields: int, max_fields: int, columns: list[int], path: str | None, kind: str
+) -> list[_Column]:
+    """The fields ``columns`` of every data line, one :class:`_Column` each."""
     keep = np.array(columns, dtype=np.int64)
     chunks = 4 * numba.get_num_threads()
     starts, ends, lines, status, line, seen = kernels.split_fields(buf, n_fields, max_fields, keep, chunks)
@@ -124,86 +126,98 @@ def _split(buf: NDArray[np.uint8], n_fields: int, max_fields: int, columns: list
         raise ParseError(
             f"no {kind} lines: the input is empty or holds only blank and comment lines", path=path
         )
-    return starts, ends, lines
+    ascii = bool(buf.max() < 0x80)
+    return [_Column(buf, ascii, starts[k], ends[k], lines, path) for k in range(keep.size)]
 
 
-def _factorize(buf, starts, ends, lines, path, what) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
-    """``(codes, first)`` of a column of tokens, after checking the distinct ones are UTF-8 text."""
-    codes, first = factorize_byte_tokens(buf, starts, ends)
-    bad = first_invalid_utf8(buf, starts[first], ends[first])
-    if bad >= 0:
-        row = int(first[bad])
-        raise ParseError(f"{what} is not valid UTF-8 text", path=path, line=int(lines[row]))
-    return codes, first
+class _Column(NamedTuple):
+    """One field of every data line: byte ranges into ``buf``, for parsing and error messages."""
 
+    buf: NDArray[np.uint8]
+    ascii: bool  # no byte >= 0x80 anywhere in buf: UTF-8 checks and decoding take the short path
+    starts: NDArray[np.int64]
+    ends: NDArray[np.int64]
+    lines: NDArray[np.int64]
+    path: str | None
 
-def _ids(buf, starts, ends, lines, path, what) -> tuple[NDArray[np.str_], NDArray[np.int64]]:
-    """A column of ids as (sorted distinct ids, codes): for the few query ids and groups."""
-    codes, first = _factorize(buf, starts, ends, lines, path, what)
-    ascii = bool(buf.max(initial=0) < 0x80)
-    return unicode_from_utf8(buf, starts[first], ends[first], ascii=ascii), codes
+    def factorize(self, what: str) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+        """``(codes, first)`` of the tokens, after checking the distinct ones are UTF-8 text."""
+        codes, first = factorize_byte_tokens(self.buf, self.starts, self.ends)
+        if not self.ascii:
+            bad = first_invalid_utf8(self.buf, self.starts[first], self.ends[first])
+            if bad >= 0:
+                line = int(self.lines[first[bad]])
+                raise ParseError(f"{what} is not valid UTF-8 text", path=self.path, line=line)
+        return codes, first
 
+    def ids(self, what: str) -> tuple[NDArray[np.str_], NDArray[np.int64]]:
+        """(sorted distinct ids, codes): for the few query ids and judgment groups."""
+        codes, first = self.factorize(what)
+        return unicode_from_utf8(self.buf, self.starts[first], self.ends[first], ascii=self.ascii), codes
 
-def _vocabulary(buf, starts, ends, lines, path, what) -> tuple[Vocabulary, NDArray[np.int64]]:
-    """A column of ids as (vocabulary, codes): for the many doc ids (kept as bytes)."""
-    codes, first = _factorize(buf, starts, ends, lines, path, what)
-    return Vocabulary._from_tokens(buf, starts[first], ends[first]), codes
+    def vocabulary(self, what: str) -> tuple[Vocabulary, NDArray[np.int64]]:
+        """(vocabulary, codes): for the many doc ids, kept as bytes."""
+        codes, first = self.factorize(what)
+        vocab = Vocabulary._from_utf8(self.buf, self.starts[first], self.ends[first], ascii=self.ascii)
+        return vocab, codes
+
+    def text(self, row: int) -> str:
+        """The token of ``row`` as text, for error messages."""
+        return _token(self.buf, self.starts[row], self.ends[row])
 
 
 def _token(buf: NDArray[np.uint8], start: int, end: int) -> str:
     return buf[start:end].tobytes().decode("utf-8", errors="replace")
 
 
-def _parse_scores(buf, starts, ends, lines, path) -> NDArray[np.float64]:
-    values, status = kernels.parse_floats(buf, starts, ends)
+def _parse_scores(column: _Column) -> NDArray[np.float64]:
+    values, status = kernels.parse_floats(column.buf, column.starts, column.ends)
+
+    def not_a_number(row: int) -> ParseError:
+        text = column.text(row)
+        return ParseError(f"score {text!r} is not a number", path=column.path, line=int(column.lines[row]))
+
     invalid = np.flatnonzero(status == kernels.NUMBER_INVALID)
     if invalid.size:
-        row = int(invalid[0])
-        raise ParseError(
-            f"score {_token(buf, starts[row], ends[row])!r} is not a number",
-            path=path,
-            line=int(lines[row]),
-        )
-    slow = np.flatnonzero(status == kernels.NUMBER_NEEDS_SLOW_PATH)
-    # >15 significant digits, large exponents, inf/nan: Python's correctly rounded parser
-    for r in slow.tolist():
-        text = buf[starts[r] : ends[r]].tobytes()
+        raise not_a_number(int(invalid[0]))
+    # > 19 significant digits, huge exponents, inf/nan: Python's correctly rounded parser
+    for row in np.flatnonzero(status == kernels.NUMBER_NEEDS_SLOW_PATH).tolist():
         try:
-            values[r] = float(text)
+            values[row] = float(column.text(row))
         except ValueError:
-            raise ParseError(f"score {_token(buf, starts[r], ends[r])!r} is not a number", path=path, line=int(lines[r])) from None
+            raise not_a_number(row) from None
     nan = np.flatnonzero(np.isnan(values))
     if nan.size:
-        raise ParseError("score is NaN, which cannot be ranked", path=path, line=int(lines[nan[0]]))
+        line = int(column.lines[nan[0]])
+        raise ParseError("score is NaN, which cannot be ranked", path=column.path, line=line)
     return values
 
 
 def parse_run(source: Source) -> ParsedLines:
     """Parse a TREC run (see the module docstring for the format and conventions)."""
     buf, path = read_source(source)
-    starts, ends, lines = _split(buf, 6, 0, [0, 2, 4, 5], path, "run")  # qid, docno, score, tag
-    query_ids, query_codes = _ids(buf, starts[0], ends[0], lines, path, "query id")
-    doc_vocab, doc_codes = _vocabulary(buf, starts[1], ends[1], lines, path, "docno")
-    scores = _parse_scores(buf, starts[2], ends[2], lines, path)
-    tag = _token(buf, starts[3, -1], ends[3, -1])
-    return ParsedLines(query_ids, query_codes, doc_vocab, doc_codes, scores, lines, tag, path)
+    qid, docno, score, tag = _split(buf, 6, 0, [0, 2, 4, 5], path, "run")
+    query_ids, query_codes = qid.ids("query id")
+    doc_vocab, doc_codes = docno.vocabulary("docno")
+    scores = _parse_scores(score)
+    last_tag = tag.text(tag.lines.size - 1)
+    return ParsedLines(query_ids, query_codes, doc_vocab, doc_codes, scores, qid.lines, last_tag, path)
 
 
-def _parse_qrels_columns(source: Source):
+def _parse_qrels_columns(source: Source) -> tuple[ParsedLines, _Column]:
+    """The parsed qrels, and the raw ``iter`` column for readers that give it a meaning."""
     buf, path = read_source(source)
-    starts, ends, lines = _split(buf, 4, 4, [0, 1, 2, 3], path, "qrels")
-    relevance, valid = kernels.parse_ints(buf, starts[3], ends[3])
+    qid, iteration, docno, label = _split(buf, 4, 4, [0, 1, 2, 3], path, "qrels")
+    relevance, valid = kernels.parse_ints(buf, label.starts, label.ends)
     if not valid.all():
         row = int(np.flatnonzero(~valid)[0])
         raise ParseError(
-            f"relevance {_token(buf, starts[3, row], ends[3, row])!r} is not an integer",
-            path=path,
-            line=int(lines[row]),
+            f"relevance {label.text(row)!r} is not an integer", path=path, line=int(label.lines[row])
         )
-    query_ids, query_codes = _ids(buf, starts[0], ends[0], lines, path, "query id")
-    doc_vocab, doc_codes = _vocabulary(buf, starts[2], ends[2], lines, path, "docno")
-    parsed = ParsedLines(query_ids, query_codes, doc_vocab, doc_codes, relevance, lines, None, path)
-    return parsed, buf, starts, ends, lines, path
+    query_ids, query_codes = qid.ids("query id")
+    doc_vocab, doc_codes = docno.vocabulary("docno")
+    parsed = ParsedLines(query_ids, query_codes, doc_vocab, doc_codes, relevance, qid.lines, None, path)
+    return parsed, iteration
 
 
 def parse_qrels(source: Source) -> ParsedLines:
@@ -216,8 +230,8 @@ def parse_qrels_groups(source: Source) -> tuple[ParsedLines, NDArray[np.str_], N
 
     Returns the parsed lines plus the sorted group labels and each line's group code.
     """
-    parsed, buf, starts, ends, lines, path = _parse_qrels_columns(source)
-    groups, group_codes = _ids(buf, starts[1], ends[1], lines, path, "judgment group")
+    parsed, iteration = _parse_qrels_columns(source)
+    groups, group_codes = iteration.ids("judgment group")
     return parsed, groups, group_codes
 
 

@@ -57,13 +57,18 @@ class Vocabulary:
         starts: NDArray[np.int64],
         ends: NDArray[np.int64],
         ids: NDArray[np.str_] | None = None,
+        *,
+        ascii: bool | None = None,
     ) -> Vocabulary:
-        """From sorted distinct UTF-8 ids ``data[starts[i]:ends[i]]``, trusted as valid."""
+        """From sorted distinct UTF-8 ids ``data[starts[i]:ends[i]]``, trusted as valid.
+
+        ``data`` may hold more than the ids (a parsed file's whole buffer): nothing is copied.
+        """
         vocab = cls.__new__(cls)
         vocab._data = _readonly(data)
         vocab._starts = _readonly(starts)
         vocab._ends = _readonly(ends)
-        vocab._ascii = bool(data.max(initial=0) < 0x80)
+        vocab._ascii = bool(data.max(initial=0) < 0x80) if ascii is None else ascii
         vocab._ids = None if ids is None else _readonly(ids)
         return vocab
 
@@ -72,15 +77,6 @@ class Vocabulary:
         """From a numpy unicode array already sorted and unique."""
         data, offsets = utf8_from_unicode(ids)
         return cls._from_utf8(data, offsets[:-1], offsets[1:], ids)
-
-    @classmethod
-    def _from_tokens(cls, buf: NDArray[np.uint8], starts: NDArray[np.int64], ends: NDArray[np.int64]) -> Vocabulary:
-        """From sorted distinct byte tokens of a buffer, which the vocabulary keeps referencing.
-
-        No bytes are copied: for a parsed file that costs holding the file's buffer (still less
-        memory than the numpy unicode array of its ids would take).
-        """
-        return cls._from_utf8(buf, starts, ends)
 
     @classmethod
     def factorize(
