@@ -180,6 +180,12 @@ class QueryTable:
             self._doc_ids = readonly(self._doc_vocab.decode(self._doc_codes))
         return self._doc_ids
 
+    def _doc_ids_of(self, rows: slice) -> NDArray[np.str_]:
+        """Doc ids of some rows, decoding only those unless all are decoded already."""
+        if self._doc_ids is not None:
+            return self._doc_ids[rows]
+        return readonly(self._doc_vocab.decode(self._doc_codes[rows]))
+
     @property
     def n_rows(self) -> int:
         """Total number of (query, doc) rows."""

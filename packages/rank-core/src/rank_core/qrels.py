@@ -62,7 +62,7 @@ class Qrels(QueryTable):
 
     def __getitem__(self, query_id: str) -> Judgments:
         rows = self._rows(query_id)
-        return Judgments(self.doc_ids[rows], self._values[rows])
+        return Judgments(self._doc_ids_of(rows), self._values[rows])
 
     # ------------------------------------------------------------------ constructors
 

@@ -64,7 +64,7 @@ class Run(QueryTable):
 
     def __getitem__(self, query_id: str) -> Ranking:
         rows = self._rows(query_id)
-        return Ranking(self.doc_ids[rows], self._values[rows])
+        return Ranking(self._doc_ids_of(rows), self._values[rows])
 
     def __repr__(self) -> str:
         return f"Run(n_queries={len(self)}, n_rows={self.n_rows}, name={self._name!r})"
