@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from rank_core import RankValueError, Vocabulary
-from rank_core._text import factorize_byte_tokens, unicode_from_utf8, utf8_from_unicode
+from rank_core._text import factorize_utf8, unicode_from_utf8, utf8_from_unicode
 
 # ids as they occur: any text without whitespace or NUL, including non-ASCII
 ids_strategy = st.text(
@@ -31,7 +31,7 @@ def test_factorize_file_tokens_matches_python(values):
     lengths = np.array([len(e) for e in encoded])
     starts = np.concatenate([[0], np.cumsum(lengths + 1)[:-1]]).astype(np.int64)
     ends = starts + lengths
-    codes, first = factorize_byte_tokens(buf, starts, ends)
+    codes, first = factorize_utf8(buf, starts, ends)
     vocab = Vocabulary._from_utf8(buf, starts[first], ends[first])
     assert vocab.decode(codes).tolist() == values  # decoded row by row, before any materialisation
     assert vocab.ids.tolist() == sorted(set(values))

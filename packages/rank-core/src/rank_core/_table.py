@@ -9,7 +9,6 @@ from typing import Any, ClassVar, TypeVar
 import numpy as np
 from numpy.typing import NDArray
 
-from rank_core._text import factorize_unicode
 from rank_core.errors import RankTypeError, RankValueError
 from rank_core.optional import require
 from rank_core.validation import as_id_array, check_same_length
@@ -98,58 +97,53 @@ class QueryTable:
         return cls._build(query_ids, offsets, doc_codes[order], values[order], doc_vocab, **attributes)
 
     @classmethod
-    def _from_flat(
-        cls: type[TableT],
-        query_ids: Any,
-        doc_ids: Any,
-        values: NDArray[Any],
-        *,
-        all_query_ids: Any = None,
-        **attributes: Any,
-    ) -> TableT:
-        """Build from parallel per-row arrays; ``all_query_ids`` adds queries that have no rows."""
-        queries = as_id_array(query_ids, name="query_ids")
-        docs = as_id_array(doc_ids, name="doc_ids")
-        check_same_length(query_ids=queries, doc_ids=docs, **{cls.value_name: values})
-        if all_query_ids is None:
-            query_vocab, query_codes = factorize_unicode(queries)
-        else:
-            query_vocab = factorize_unicode(as_id_array(all_query_ids, name="query_ids"))[0]
-            query_codes = np.searchsorted(query_vocab, queries).astype(np.int64)
-        doc_vocab, doc_codes = Vocabulary.factorize(docs, name="doc_ids")
-
-        def duplicate(first: int, second: int) -> Exception:
-            return RankValueError(
-                f"duplicate (query, doc) pair ({str(queries[first])!r}, {str(docs[first])!r}) at rows "
-                f"{first} and {second}: each doc may appear once per query"
-            )
-
-        return cls._from_codes(
-            query_vocab, query_codes, doc_vocab, doc_codes, values, duplicate, **attributes
-        )
+    def _from_flat(cls: type[TableT], query_ids: Any, doc_ids: Any, values: NDArray[Any], **attributes: Any) -> TableT:
+        """Build from parallel per-row arrays, in any order."""
+        query_vocab, query_codes = Vocabulary.factorize(query_ids, name="query_ids")
+        return cls._from_rows(query_vocab.ids, query_codes, doc_ids, values, **attributes)
 
     @classmethod
-    def _flatten_mapping(
-        cls, mapping: Mapping[Any, Mapping[Any, Any]]
-    ) -> tuple[list[Any], NDArray[np.str_], list[Any], list[Any]]:
-        """``{qid: {doc: value}}`` -> (query keys, per-row query ids, doc ids, values)."""
+    def _from_mapping(cls: type[TableT], mapping: Any, to_values: Callable[[list[Any]], NDArray[Any]], **attributes: Any) -> TableT:
+        """Build from ``{qid: {doc: value}}``; queries with an empty mapping are kept, with no rows."""
         if not isinstance(mapping, Mapping):
             raise RankTypeError(
                 f"expected a mapping {{query_id: {{doc_id: {cls.value_name}}}}}, got {type(mapping).__name__}"
             )
-        keys = list(mapping.keys())
         inner = list(mapping.values())
-        for qid, docs in zip(keys, inner, strict=True):
+        for qid, docs in zip(mapping, inner, strict=True):
             if not isinstance(docs, Mapping):
                 raise RankTypeError(
                     f"the value for query {qid!r} must be a mapping {{doc_id: {cls.value_name}}}, "
                     f"got {type(docs).__name__}"
                 )
+        query_vocab, key_codes = Vocabulary.factorize(list(mapping), name="query_ids")
         lengths = np.fromiter((len(d) for d in inner), dtype=np.int64, count=len(inner))
-        query_of_row = np.repeat(as_id_array(keys, name="query_ids"), lengths)
         doc_ids = list(chain.from_iterable(inner))
-        values = list(chain.from_iterable(d.values() for d in inner))
-        return keys, query_of_row, doc_ids, values
+        values = to_values(list(chain.from_iterable(d.values() for d in inner)))
+        return cls._from_rows(query_vocab.ids, np.repeat(key_codes, lengths), doc_ids, values, **attributes)
+
+    @classmethod
+    def _from_rows(
+        cls: type[TableT],
+        query_vocab: NDArray[np.str_],
+        query_codes: NDArray[np.int64],
+        doc_ids: Any,
+        values: NDArray[Any],
+        **attributes: Any,
+    ) -> TableT:
+        """Build from per-row query codes (into the sorted ``query_vocab``), doc ids and values."""
+        docs = as_id_array(doc_ids, name="doc_ids")
+        check_same_length(query_ids=query_codes, doc_ids=docs, **{cls.value_name: values})
+        doc_vocab, doc_codes = Vocabulary.factorize(docs, name="doc_ids")
+
+        def duplicate(first: int, second: int) -> Exception:
+            query = str(query_vocab[query_codes[first]])
+            return RankValueError(
+                f"duplicate (query, doc) pair ({query!r}, {str(docs[first])!r}) at rows "
+                f"{first} and {second}: each doc may appear once per query"
+            )
+
+        return cls._from_codes(query_vocab, query_codes, doc_vocab, doc_codes, values, duplicate, **attributes)
 
     # ------------------------------------------------------------------ accessors
 

@@ -1,8 +1,8 @@
-"""Fast factorisation of string ids and conversions between numpy unicode arrays and UTF-8 bytes.
+"""Fast factorisation of UTF-8 ids, and conversions between numpy unicode arrays and UTF-8 bytes.
 
-numpy's string sort and ``np.unique`` take seconds on millions of ids. Here ids are packed into
-order-preserving uint64 words (numba), sorted with numpy's SIMD integer argsort on the first
-word, ties finished in numba, and equal neighbours collapsed into one code.
+numpy's string sort and ``np.unique`` take seconds on millions of ids. Here ids are UTF-8 byte
+slices packed into order-preserving uint64 words (numba), sorted with numpy's SIMD integer
+argsort on the first word, ties finished in numba, and equal neighbours collapsed into one code.
 
 Byte order of UTF-8 text is code-point order, which is also numpy's unicode order and
 trec_eval's ``strcmp`` order: every representation here sorts the same way.
@@ -25,8 +25,6 @@ from rank_core._kernels.strings import (
 )
 
 EMPTY_IDS = np.empty(0, dtype="U1")
-_BYTE_BITS = 8
-_CODE_POINT_BITS = 21  # Unicode code points are < 2**21
 
 
 def code_points_to_unicode(matrix: NDArray[np.uint32]) -> NDArray[np.str_]:
@@ -43,42 +41,23 @@ def unicode_to_code_points(ids: NDArray[np.str_]) -> NDArray[np.uint32]:
     return ids.view(np.uint32).reshape(ids.size, ids.dtype.itemsize // 4)
 
 
-def _factorize_slices(
-    data: NDArray[np.integer], starts: NDArray[np.int64], ends: NDArray[np.int64], bits: int
+def factorize_utf8(
+    data: NDArray[np.uint8], starts: NDArray[np.int64], ends: NDArray[np.int64]
 ) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
-    """``(codes, first)`` of the slices ``data[starts[i]:ends[i]]``; codes follow sorted order.
+    """``(codes, first)`` of the UTF-8 slices ``data[starts[i]:ends[i]]``, codes in sorted order.
 
-    ``first[c]`` is a row holding distinct value ``c``. The prefix shared by all slices orders
+    ``first[c]`` is a slice holding distinct value ``c``. The prefix shared by all slices orders
     nothing and is skipped before packing, which keeps ids such as ``msmarco_passage_123`` to a
     single word.
     """
+    if starts.size == 0:
+        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
     skip = common_prefix_length(data, starts, ends)
-    words = pack_slices(data, starts + skip, ends, bits)
+    words = pack_slices(data, starts + skip, ends)
     order = np.argsort(words[:, 0])  # numpy's SIMD integer sort
     if words.shape[1] > 1:
         refine_ties(words, order)
     return distinct_runs(words, order)
-
-
-def factorize_unicode(ids: NDArray[np.str_]) -> tuple[NDArray[np.str_], NDArray[np.int64]]:
-    """``(vocab, codes)`` with ``vocab`` sorted and unique and ``vocab[codes] == ids``."""
-    if ids.size == 0:
-        return EMPTY_IDS.copy(), np.empty(0, dtype=np.int64)
-    ids = np.ascontiguousarray(ids)
-    points = unicode_to_code_points(ids)
-    starts = np.arange(0, points.size, points.shape[1], dtype=np.int64)
-    # zero padding packs as zero elements, which order like "shorter first": no trimming needed
-    codes, first = _factorize_slices(points.reshape(-1), starts, starts + points.shape[1], _CODE_POINT_BITS)
-    return ids[first], codes
-
-
-def factorize_byte_tokens(
-    buf: NDArray[np.uint8], starts: NDArray[np.int64], ends: NDArray[np.int64]
-) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
-    """``(codes, first)`` of the byte tokens ``buf[starts[i]:ends[i]]`` (sorted byte order)."""
-    if starts.size == 0:
-        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
-    return _factorize_slices(buf, starts, ends, _BYTE_BITS)
 
 
 def first_invalid_utf8(data: NDArray[np.uint8], starts: NDArray[np.int64], ends: NDArray[np.int64]) -> int:
@@ -107,16 +86,3 @@ def utf8_from_unicode(ids: NDArray[np.str_]) -> tuple[NDArray[np.uint8], NDArray
     if ids.size == 0:
         return np.empty(0, dtype=np.uint8), np.zeros(1, dtype=np.int64)
     return encode_utf8(unicode_to_code_points(ids))
-
-
-def first_with_blank(data: NDArray[np.uint8], starts: NDArray[np.int64], ends: NDArray[np.int64]) -> int:
-    """Index of the first UTF-8 slice holding an ASCII blank (``isspace``), or -1.
-
-    Multi-byte UTF-8 sequences never contain bytes below 0x80, so a byte test is exact.
-    """
-    blank = ((data >= 9) & (data <= 13)) | (data == 32)
-    if not blank.any():
-        return -1
-    blanks_before = np.concatenate([[0], np.cumsum(blank)])
-    holding = np.flatnonzero(blanks_before[ends] > blanks_before[starts])
-    return int(holding[0]) if holding.size else -1

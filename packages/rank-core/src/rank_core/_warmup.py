@@ -19,7 +19,9 @@ def warmup() -> float:
     utf8_run = Run.from_trec("q2 Q0 d\u00e9 1 1 t\nq2 Q0 d\u4e2d 2 2 t\n".encode())
     qrels = Qrels.from_trec(b"q1 0 d1 1\nq2 0 d3 0\n")
     Qrels.groups_from_trec(b"q1 0 d1 1\nq1 1 d1 0\n")
-    from_python = Run.from_dict({"q": {"a": 1.0, "b": 2.0}})
+    # ids longer than one packed word after their shared prefix exercise the tie-breaking sort
+    from_python = Run.from_dict({"q": {"alpha-0000000001": 1.0, "beta-00000000002": 2.0, "b": 0.0}})
+    Run.from_trec(b"q Q0 alpha-0000000001 1 1 t\nq Q0 beta-00000000002 2 1 t\n")
     for run in (ascii_run, utf8_run, from_python):
         run.top_k(1).doc_ids  # noqa: B018 - decoding ids is part of the warm-up
         run.doc_vocab.encode(["d1"], missing="ignore")

@@ -40,10 +40,10 @@ import numpy as np
 from numpy.typing import NDArray
 
 from rank_core._kernels import trec as kernels
+from rank_core._kernels.strings import first_slice_with_blank
 from rank_core._text import (
-    factorize_byte_tokens,
+    factorize_utf8,
     first_invalid_utf8,
-    first_with_blank,
     unicode_from_utf8,
 )
 from rank_core.errors import ParseError, RankTypeError, RankValueError
@@ -142,7 +142,7 @@ class _Column(NamedTuple):
 
     def factorize(self, what: str) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
         """``(codes, first)`` of the tokens, after checking the distinct ones are UTF-8 text."""
-        codes, first = factorize_byte_tokens(self.buf, self.starts, self.ends)
+        codes, first = factorize_utf8(self.buf, self.starts, self.ends)
         if not self.ascii:
             bad = first_invalid_utf8(self.buf, self.starts[first], self.ends[first])
             if bad >= 0:
@@ -237,7 +237,7 @@ def parse_qrels_groups(source: Source) -> tuple[ParsedLines, NDArray[np.str_], N
 
 def check_writable(vocab: Vocabulary, *, what: str) -> None:
     """Raise if an id cannot be written as one TREC field (a blank inside, or a leading ``#``)."""
-    bad = first_with_blank(vocab._data, vocab._starts, vocab._ends)
+    bad = first_slice_with_blank(vocab._data, vocab._starts, vocab._ends)
     if bad >= 0:
         raise RankValueError(f"{what} {vocab[bad]!r} contains whitespace and cannot be written as a TREC field")
     if what == "query id":

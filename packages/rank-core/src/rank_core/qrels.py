@@ -69,8 +69,7 @@ class Qrels(QueryTable):
     @classmethod
     def from_dict(cls, qrels: Any) -> Qrels:
         """From ``{query_id: {doc_id: relevance}}`` (pytrec_eval / ranx layout)."""
-        keys, query_of_row, doc_ids, labels = cls._flatten_mapping(qrels)
-        return cls._from_flat(query_of_row, doc_ids, _relevance(labels), all_query_ids=keys)
+        return cls._from_mapping(qrels, _relevance)
 
     @classmethod
     def from_arrays(cls, query_ids: Any, doc_ids: Any, relevance: Any) -> Qrels:

@@ -77,8 +77,7 @@ class Run(QueryTable):
 
         Queries with an empty mapping are kept, with no rows.
         """
-        keys, query_of_row, doc_ids, scores = cls._flatten_mapping(run)
-        return cls._from_flat(query_of_row, doc_ids, _scores(scores), all_query_ids=keys, _name=name)
+        return cls._from_mapping(run, _scores, _name=name)
 
     @classmethod
     def from_arrays(cls, query_ids: Any, doc_ids: Any, scores: Any, *, name: str | None = None) -> Run:

@@ -23,7 +23,7 @@ from rank_core._kernels.strings import (
     locate_sorted_slices,
     merge_sorted_slices,
 )
-from rank_core._text import factorize_unicode, unicode_from_utf8, utf8_from_unicode
+from rank_core._text import factorize_utf8, unicode_from_utf8, utf8_from_unicode
 from rank_core.errors import RankValueError
 from rank_core.validation import as_id_array, check_choice
 
@@ -83,8 +83,9 @@ class Vocabulary:
         cls, values: Iterable[Any] | NDArray[Any], *, name: str = "ids"
     ) -> tuple[Vocabulary, NDArray[np.int64]]:
         """The vocabulary of ``values`` and each value's code (``vocab.decode(codes) == values``)."""
-        unique, codes = factorize_unicode(as_id_array(values, name=name))
-        return cls._from_sorted_ids(unique), codes
+        data, offsets = utf8_from_unicode(as_id_array(values, name=name))
+        codes, first = factorize_utf8(data, offsets[:-1], offsets[1:])
+        return cls._from_utf8(data, offsets[first], offsets[first + 1]), codes
 
     @property
     def ids(self) -> NDArray[np.str_]:

@@ -1,8 +1,7 @@
 """String kernels: order-preserving packing, sorting helpers, UTF-8 coding, sorted-list search/merge.
 
-Strings reach these kernels as slices of an integer array: byte slices of a file buffer
-(``data[starts[i]:ends[i]]``), or rows of a numpy unicode array viewed as a flat ``uint32``
-code-point array. One kernel per job serves both.
+Strings reach these kernels as UTF-8 byte slices ``data[starts[i]:ends[i]]`` of one buffer: a
+file being parsed, or the encoding of a numpy unicode array.
 """
 
 from __future__ import annotations
@@ -33,25 +32,24 @@ def common_prefix_length(data, starts, ends):
 
 
 @kernel(parallel=True)
-def pack_slices(data, starts, ends, bits):
-    """Pack each slice's elements (``bits`` wide) big-endian into uint64 words, zero padded.
+def pack_slices(data, starts, ends):
+    """Pack each byte slice big-endian into uint64 words, zero padded: ``(n, n_words)``.
 
     Comparing rows of words lexicographically compares the slices lexicographically, with a
-    shorter slice before its extensions (elements are never zero). UTF-8 bytes use ``bits=8``
-    (byte order is code-point order); code points use ``bits=21``.
+    shorter slice before its extensions (slices hold no zero byte). For UTF-8 text, byte order
+    is code-point order.
     """
     n = starts.size
-    per_word = 64 // bits
     longest = 0
     for r in range(n):
         longest = max(longest, ends[r] - starts[r])
-    n_words = max(1, (longest + per_word - 1) // per_word)
+    n_words = max(1, (longest + 7) // 8)
     words = np.zeros((n, n_words), dtype=np.uint64)
     for r in prange(n):
         s = starts[r]
         for j in range(ends[r] - s):
-            shift = np.uint64(bits * (per_word - 1 - j % per_word))
-            words[r, j // per_word] |= np.uint64(data[s + j]) << shift
+            shift = np.uint64(8 * (7 - j % 8))
+            words[r, j // 8] |= np.uint64(data[s + j]) << shift
     return words
 
 
@@ -275,6 +273,20 @@ def merge_sorted_slices(a, a_starts, a_ends, b, b_starts, b_ends):
             j += 1
         u += 1
     return a_to_union, b_to_union, u
+
+
+@kernel
+def first_slice_with_blank(data, starts, ends):
+    """Index of the first slice holding an ASCII blank (C ``isspace``), or -1.
+
+    Multi-byte UTF-8 sequences never contain bytes below 0x80, so a byte test is exact.
+    """
+    for r in range(starts.size):
+        for j in range(starts[r], ends[r]):
+            c = data[j]
+            if c == 32 or 9 <= c <= 13:
+                return r
+    return -1
 
 
 @kernel
