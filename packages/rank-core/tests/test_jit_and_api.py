@@ -1,7 +1,6 @@
 from __future__ import annotations
 
-import importlib.metadata
-import importlib.resources
+import types
 
 import numba
 import numpy as np
@@ -10,6 +9,7 @@ import pytest
 import rank_core
 from rank_core import RankTypeError, RankValueError, threads
 from rank_core.jit import NAN_SAFE_FASTMATH, kernel
+from rank_core.testing import check_installed_package
 
 
 def test_threads_context_manager_restores_previous_count():
@@ -67,10 +67,19 @@ def test_nan_safe_fastmath_keeps_nan_semantics():
 
 
 def test_public_api_and_packaging():
-    for name in rank_core.__all__:
-        assert hasattr(rank_core, name), name
-    assert importlib.metadata.version("rank-core") == rank_core.__version__
-    assert importlib.resources.files("rank_core").joinpath("py.typed").is_file()
+    check_installed_package(rank_core, "rank-core")
+
+
+def test_check_installed_package_catches_inconsistencies():
+    fake = types.ModuleType("rank_core")
+    fake.__version__ = "1.0"  # not canonical, and not the installed version
+    fake.__all__ = ["__version__"]
+    with pytest.raises(AssertionError, match=r"PEP 440|installed"):
+        check_installed_package(fake, "rank-core")
+    fake.__version__ = rank_core.__version__
+    fake.__all__ = ["__version__", "Run"]
+    with pytest.raises(AssertionError, match="missing attributes"):
+        check_installed_package(fake, "rank-core")
 
 
 def test_warmup_runs_every_kernel():

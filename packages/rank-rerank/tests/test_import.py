@@ -1,42 +1,8 @@
 """The installed distribution imports, reports one PEP 440 version and ships py.typed."""
 
-import importlib.metadata
-import re
-from importlib.resources import files
-
 import rank_rerank
-from rank_rerank import __about__
-
-# PEP 440, appendix B: the canonical public version format.
-_CANONICAL = re.compile(
-    r"([1-9][0-9]*!)?(0|[1-9][0-9]*)(\.(0|[1-9][0-9]*))*"
-    r"((a|b|rc)(0|[1-9][0-9]*))?(\.post(0|[1-9][0-9]*))?(\.dev(0|[1-9][0-9]*))?"
-)
+from rank_core.testing import check_installed_package
 
 
-def _is_pep440(text: str) -> bool:
-    try:
-        from packaging.version import InvalidVersion, Version
-    except ImportError:
-        return _CANONICAL.fullmatch(text) is not None
-    try:
-        return str(Version(text)) == text
-    except InvalidVersion:
-        return False
-
-
-def test_version_comes_from_about() -> None:
-    assert rank_rerank.__version__ == __about__.__version__
-    assert "__version__" in rank_rerank.__all__
-
-
-def test_version_is_pep440() -> None:
-    assert _is_pep440(rank_rerank.__version__), rank_rerank.__version__
-
-
-def test_installed_metadata_matches() -> None:
-    assert importlib.metadata.version("rank-rerank") == rank_rerank.__version__
-
-
-def test_ships_py_typed() -> None:
-    assert files("rank_rerank").joinpath("py.typed").is_file()
+def test_installed_package() -> None:
+    check_installed_package(rank_rerank, "rank-rerank")

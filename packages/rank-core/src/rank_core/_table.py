@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator, Mapping
 from itertools import chain
 from typing import Any, ClassVar, TypeVar
@@ -10,6 +11,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from rank_core.errors import RankTypeError, RankValueError
+from rank_core.io_trec import atomic_writer, check_writable
 from rank_core.optional import require
 from rank_core.validation import as_id_array, check_same_length
 from rank_core.vocabulary import Vocabulary
@@ -249,6 +251,18 @@ class QueryTable:
             "doc_id": self.doc_ids,
             self.value_name: self._values,
         }
+
+    def _write_trec(self, path: str | os.PathLike[str], lines_of_query: Callable[[str, list[str], list[Any]], str]) -> None:
+        """Write every query's lines, as ``lines_of_query(query_id, doc_ids, values)`` formats them."""
+        check_writable(Vocabulary._from_sorted_ids(self._query_ids), what="query id")
+        check_writable(self._doc_vocab, what="doc id")
+        doc_ids = self.doc_ids.tolist()
+        values = self._values.tolist()
+        bounds = self._offsets.tolist()
+        with atomic_writer(path) as out:
+            for i, qid in enumerate(self._query_ids.tolist()):
+                s, e = bounds[i], bounds[i + 1]
+                out.write(lines_of_query(qid, doc_ids[s:e], values[s:e]))
 
     def to_pandas(self) -> Any:
         """A ``pandas.DataFrame`` with one row per (query, doc) (needs pandas)."""

@@ -14,13 +14,10 @@ from rank_core.errors import ParseError
 from rank_core.io_trec import (
     ParsedLines,
     Source,
-    atomic_writer,
-    check_writable,
     parse_qrels,
     parse_qrels_groups,
 )
 from rank_core.validation import as_array
-from rank_core.vocabulary import Vocabulary
 
 __all__ = ["Judgments", "Qrels"]
 
@@ -141,12 +138,8 @@ class Qrels(QueryTable):
 
     def to_trec(self, path: str | os.PathLike[str]) -> None:
         """Write ``qid 0 docno relevance`` lines (gzip if ``path`` ends in ``.gz``), atomically."""
-        check_writable(Vocabulary._from_sorted_ids(self._query_ids), what="query id")
-        check_writable(self._doc_vocab, what="doc id")
-        doc_ids = self.doc_ids.tolist()
-        labels = self._values.tolist()
-        bounds = self._offsets.tolist()
-        with atomic_writer(path) as out:
-            for i, qid in enumerate(self._query_ids.tolist()):
-                s, e = bounds[i], bounds[i + 1]
-                out.write("".join(f"{qid} 0 {doc} {rel}\n" for doc, rel in zip(doc_ids[s:e], labels[s:e], strict=True)))
+        self._write_trec(
+            path, lambda qid, doc_ids, labels: "".join(
+                f"{qid} 0 {doc} {rel}\n" for doc, rel in zip(doc_ids, labels, strict=True)
+            ),
+        )

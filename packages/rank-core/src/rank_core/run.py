@@ -11,9 +11,8 @@ from numpy.typing import NDArray
 from rank_core._kernels.rows import rank_rows, top_k_rows
 from rank_core._table import QueryTable, frame_columns, readonly
 from rank_core.errors import ParseError, RankValueError
-from rank_core.io_trec import Source, atomic_writer, check_writable, parse_run
+from rank_core.io_trec import Source, parse_run
 from rank_core.validation import as_array, check_k
-from rank_core.vocabulary import Vocabulary
 
 __all__ = ["Ranking", "Run"]
 
@@ -152,16 +151,9 @@ class Run(QueryTable):
         tag = tag if tag is not None else (self._name or DEFAULT_TAG)
         if not tag or any(c.isspace() for c in tag):
             raise RankValueError(f"tag must be a non-empty string without whitespace, got {tag!r}")
-        check_writable(Vocabulary._from_sorted_ids(self._query_ids), what="query id")
-        check_writable(self._doc_vocab, what="doc id")
-        doc_ids = self.doc_ids.tolist()
-        scores = self._values.tolist()
-        bounds = self._offsets.tolist()
-        with atomic_writer(path) as out:
-            for i, qid in enumerate(self._query_ids.tolist()):
-                s, e = bounds[i], bounds[i + 1]
-                out.write("".join(
-                    f"{qid} Q0 {doc} {rank} {score!r} {tag}\n"
-                    for rank, doc, score in zip(range(1, e - s + 1), doc_ids[s:e], scores[s:e], strict=True)
-                ))
 
+        def lines_of_query(qid: str, doc_ids: list[str], scores: list[float]) -> str:
+            ranked = enumerate(zip(doc_ids, scores, strict=True), start=1)
+            return "".join(f"{qid} Q0 {doc} {rank} {score!r} {tag}\n" for rank, (doc, score) in ranked)
+
+        self._write_trec(path, lines_of_query)

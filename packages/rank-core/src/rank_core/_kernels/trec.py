@@ -166,6 +166,19 @@ def _is_special_word(buf, start, end):
 
 
 @kernel
+def _append_digit(mantissa, digits, d):
+    """Append decimal digit ``d`` while 19 digits fit a uint64: ``(mantissa, digits, kept)``.
+
+    Leading zeros are kept without counting as significant digits.
+    """
+    if digits >= 19:
+        return mantissa, digits, False
+    if mantissa != 0 or d != 0:
+        return mantissa * np.uint64(10) + np.uint64(d), digits + 1, True
+    return mantissa, digits, True
+
+
+@kernel
 def parse_decimal(buf, start, end):
     """Parse one decimal float; returns ``(value, status)``.
 
@@ -188,27 +201,20 @@ def parse_decimal(buf, start, end):
     seen_digit = False
     while i < end and 48 <= buf[i] <= 57:
         seen_digit = True
-        d = buf[i] - 48
-        if digits < 19:
-            if mantissa != 0 or d != 0:
-                mantissa = mantissa * np.uint64(10) + np.uint64(d)
-                digits += 1
-        else:
+        mantissa, digits, kept = _append_digit(mantissa, digits, buf[i] - 48)
+        if not kept:  # past 19 digits the integer part still scales the value
             exponent += 1
-            inexact = inexact or d != 0
+            inexact = inexact or buf[i] != 48
         i += 1
     if i < end and buf[i] == 46:
         i += 1
         while i < end and 48 <= buf[i] <= 57:
             seen_digit = True
-            d = buf[i] - 48
-            if digits < 19:
-                if mantissa != 0 or d != 0:
-                    mantissa = mantissa * np.uint64(10) + np.uint64(d)
-                    digits += 1
+            mantissa, digits, kept = _append_digit(mantissa, digits, buf[i] - 48)
+            if kept:
                 exponent -= 1
             else:
-                inexact = inexact or d != 0
+                inexact = inexact or buf[i] != 48
             i += 1
     if not seen_digit:
         if i == after_sign and _is_special_word(buf, i, end):

@@ -1,0 +1,33 @@
+"""Test helpers shared by the rank-* packages' test suites."""
+
+from __future__ import annotations
+
+import importlib.metadata
+import re
+from importlib.resources import files
+from types import ModuleType
+
+__all__ = ["check_installed_package"]
+
+# PEP 440, appendix B: the canonical public version format.
+_CANONICAL_VERSION = re.compile(
+    r"([1-9][0-9]*!)?(0|[1-9][0-9]*)(\.(0|[1-9][0-9]*))*"
+    r"((a|b|rc)(0|[1-9][0-9]*))?(\.post(0|[1-9][0-9]*))?(\.dev(0|[1-9][0-9]*))?"
+)
+
+
+def check_installed_package(package: ModuleType, distribution: str) -> None:
+    """Assert that an installed rank-* package is consistent with its distribution.
+
+    Checks that ``__version__`` is exported and canonical PEP 440, equals the version in the
+    installed metadata (so the tests run against an install, not a stray source tree), that
+    ``__all__`` names only existing attributes, and that ``py.typed`` ships.
+    """
+    version = package.__version__
+    assert "__version__" in package.__all__, f"{package.__name__}.__all__ lacks __version__"
+    assert _CANONICAL_VERSION.fullmatch(version), f"{version!r} is not a canonical PEP 440 version"
+    installed = importlib.metadata.version(distribution)
+    assert installed == version, f"installed {distribution} is {installed}, the module says {version}"
+    missing = [name for name in package.__all__ if not hasattr(package, name)]
+    assert not missing, f"{package.__name__}.__all__ names missing attributes: {missing}"
+    assert files(package.__name__).joinpath("py.typed").is_file(), f"{package.__name__} lacks py.typed"
