@@ -300,3 +300,48 @@ def test_large_file_round_trip(tmp_path):
     run.to_trec(path)
     assert Run.from_trec(path) == run
     assert Run.from_trec(path).to_dict() == reference.read_run(path)
+
+
+def _big_run_text(n_lines: int, seed: int) -> list[str]:
+    """A run of about ``n_lines`` lines with comments and blank lines sprinkled in."""
+    rng = np.random.default_rng(seed)
+    lines = []
+    for i in range(n_lines):
+        if i % 997 == 0:
+            lines.append("# a comment line")
+        if i % 1499 == 0:
+            lines.append("   ")
+        lines.append(f"q{i // 500} Q0 doc{rng.integers(0, 10**9)}x{i} {i % 500 + 1} {rng.normal():.6f} sys")
+    return lines
+
+
+@pytest.mark.parametrize("n_threads", [1, 2])
+def test_multi_chunk_parsing_matches_reference(tmp_path, n_threads):
+    """Files over a few MiB are split in parallel chunks: rows, order and line numbers hold across them."""
+    from rank_core import threads
+
+    lines = _big_run_text(120_000, seed=n_threads)  # ~5 MiB: several chunks
+    path = tmp_path / "big.run"
+    path.write_text("\n".join(lines) + "\n")
+    assert path.stat().st_size > 4 * 2**20
+    with threads(n_threads):
+        run = Run.from_trec(path)
+    assert run.to_dict() == reference.read_run(path)
+
+    # a malformed line late in the file (in a later chunk) is reported with its physical number
+    bad_at = len(lines) - 10
+    broken = [*lines[:bad_at], "q1 Q0 only-four-fields 1", *lines[bad_at:]]
+    path.write_text("\n".join(broken) + "\n")
+    with threads(n_threads), pytest.raises(ParseError) as info:
+        Run.from_trec(path)
+    assert info.value.line == bad_at + 1
+    # with a second malformed line early on, the first one in the file wins
+    path.write_text("\n".join([*broken[:5], "q0 Q0 d", *broken[5:]]) + "\n")
+    with threads(n_threads), pytest.raises(ParseError) as info:
+        Run.from_trec(path)
+    assert info.value.line == 6
+    # a bad value (checked after the structure of every line) in a later chunk
+    path.write_text("\n".join([*lines[:bad_at], "q1 Q0 late 1 high sys", *lines[bad_at:]]) + "\n")
+    with threads(n_threads), pytest.raises(ParseError, match="'high' is not a number") as info:
+        Run.from_trec(path)
+    assert info.value.line == bad_at + 1

@@ -19,7 +19,8 @@ produce a wrong number):
   integer. trec_eval's ``atof``/``atol`` would read ``1.7x`` as 1.7 and ``1.5`` as 1; we raise.
 - A duplicate (query, doc) pair raises, as trec_eval does when it evaluates that query.
 - Line numbers in errors are physical 1-based line numbers (blank and comment lines counted);
-  trec_eval counts only data lines.
+  trec_eval counts only data lines. The structure of every line (field count, NUL bytes) is
+  checked before any value, so a malformed line is reported before an earlier bad score.
 - Files are bytes; ids must be valid UTF-8 and hold no NUL byte. Gzip files (by content, not name)
   are decompressed transparently.
 """
