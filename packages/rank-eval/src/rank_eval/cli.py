@@ -1,0 +1,53 @@
+"""``rank-eval``: a drop-in for trec_eval's command line (the default measure set, for now).
+
+    rank-eval [-q] [-c] [-l LEVEL] [-M MAX_DOCS] [-m MEASURE ...] QRELS RUN
+
+Flags follow trec_eval: ``-q`` adds per-query lines, ``-c`` averages over every qrels query,
+``-lN`` sets the relevance level, ``-MN`` keeps the first N docs per query, ``-m NAME`` picks
+measures (repeatable; ``official`` or ``all_trec`` mean the default set here).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from rank_core import RankError
+from rank_eval.evaluate import DEFAULT_MEASURES, evaluate
+from rank_eval.trec_format import format_trec_eval
+
+_MEASURE_SETS = {"official": DEFAULT_MEASURES}
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="rank-eval", description=__doc__.split("\n\n")[0])
+    parser.add_argument("qrels", help="TREC qrels file: qid iter docno relevance")
+    parser.add_argument("run", help="TREC run file: qid iter docno rank score tag")
+    parser.add_argument("-q", action="store_true", dest="per_query", help="also print each query's values")
+    parser.add_argument("-c", action="store_true", dest="complete", help="average over every qrels query")
+    parser.add_argument("-l", type=int, default=1, dest="level", metavar="LEVEL", help="relevance level (default 1)")
+    parser.add_argument("-M", type=int, default=None, dest="max_docs", metavar="N", help="docs per query to evaluate")
+    parser.add_argument("-m", action="append", dest="measures", metavar="MEASURE", help="measure to print")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    measures: list[str] = []
+    for name in args.measures or ["official"]:
+        measures.extend(_MEASURE_SETS.get(name, (name,)))
+    try:
+        evaluation = evaluate(
+            args.qrels, args.run, list(dict.fromkeys(measures)),
+            relevance_level=args.level, complete=args.complete, max_docs=args.max_docs,
+        )
+    except RankError as exc:
+        print(f"rank-eval: {exc}", file=sys.stderr)
+        return 2
+    sys.stdout.write("".join(line + "\n" for line in format_trec_eval(evaluation, per_query=args.per_query)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

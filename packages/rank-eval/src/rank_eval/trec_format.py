@@ -1,0 +1,31 @@
+"""trec_eval's output format: ``measure<pad>\\tquery\\tvalue``, 4 decimals for real values."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from rank_eval.evaluate import COUNT_MEASURES, Evaluation
+
+__all__ = ["format_trec_eval"]
+
+
+def _line(name: str, query: str, value: float | str) -> str:
+    if isinstance(value, str):
+        text = value
+    elif name in COUNT_MEASURES:
+        text = str(int(value))
+    else:
+        text = f"{value:6.4f}"
+    return f"{name:<22}\t{query}\t{text}"
+
+
+def format_trec_eval(evaluation: Evaluation, *, per_query: bool = False) -> Iterator[str]:
+    """The lines trec_eval prints: each query's block (with ``-q``), then the ``all`` summary."""
+    if per_query:
+        for i, qid in enumerate(evaluation.query_ids.tolist()):
+            for name in evaluation.measures:
+                if name in evaluation.per_query:
+                    yield _line(name, qid, float(evaluation.per_query[name][i]))
+    yield _line("runid", "all", evaluation.run_name or "")
+    for name in evaluation.measures:
+        yield _line(name, "all", evaluation.summary[name])

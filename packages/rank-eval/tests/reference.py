@@ -1,0 +1,52 @@
+"""Naive pure-Python oracles for trec_eval's default measures on one query."""
+
+from __future__ import annotations
+
+import math
+
+
+def ranked_labels(ranking: dict[str, float], judgments: dict[str, int]) -> list[int | None]:
+    """Labels in trec_eval order (score desc, doc id desc); None for docs not in the qrels."""
+    order = sorted(ranking, key=lambda doc: (ranking[doc], doc), reverse=True)
+    return [judgments.get(doc) for doc in order]
+
+
+def average_precision(labels: list[int | None], num_rel: int, level: int = 1) -> float:
+    hits, total = 0, 0.0
+    for rank, label in enumerate(labels, start=1):
+        if label is not None and label >= level:
+            hits += 1
+            total += hits / rank
+    return total / num_rel if num_rel else 0.0
+
+
+def precision_at(labels: list[int | None], k: int, level: int = 1) -> float:
+    return sum(1 for label in labels[:k] if label is not None and label >= level) / k
+
+
+def reciprocal_rank(labels: list[int | None], level: int = 1) -> float:
+    for rank, label in enumerate(labels, start=1):
+        if label is not None and label >= level:
+            return 1.0 / rank
+    return 0.0
+
+
+def interpolated_precision(
+    labels: list[int | None], num_rel: int, point: float, level: int = 1, *, trec_eval_9: bool = False
+) -> float:
+    """Highest precision at any rank where recall reaches ``point`` (0 if it never does).
+
+    The recall point becomes a number of relevant docs by rounding (trec_eval 10.0) or, with
+    ``trec_eval_9``, by adding 0.9 and truncating (trec_eval 9 and pytrec_eval).
+    """
+    needed = int(point * num_rel + 0.9) if trec_eval_9 else math.floor(point * num_rel + 0.5)
+    hits, best = 0, 0.0
+    precisions = []
+    for rank, label in enumerate(labels, start=1):
+        if label is not None and label >= level:
+            hits += 1
+        precisions.append((hits, hits / rank))
+    for hits_so_far, precision in precisions:
+        if hits_so_far >= needed and (hits_so_far > 0 or needed == 0):
+            best = max(best, precision)
+    return best

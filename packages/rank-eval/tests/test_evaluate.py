@@ -1,0 +1,142 @@
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import reference
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from rank_core import ParseError, Qrels, RankTypeError, RankValueError, Run
+from rank_eval import DEFAULT_MEASURES, evaluate, format_trec_eval
+from rank_eval.cli import main
+
+pytrec_eval = pytest.importorskip("pytrec_eval")
+
+PYTREC_NAMES = ["num_ret", "num_rel", "num_rel_ret", "map", "Rprec", "bpref", "recip_rank",
+                *(n for n in DEFAULT_MEASURES if n.startswith(("iprec_at_recall_", "P_")))]
+
+
+def _random_case(rng: np.random.Generator):
+    """A run with score ties and a qrels with graded, 0 and -1 labels; some queries on one side only."""
+    run: dict[str, dict[str, float]] = {}
+    qrels: dict[str, dict[str, int]] = {}
+    for q in range(12):
+        docs = [f"d{x}" for x in rng.choice(60, size=rng.integers(1, 40), replace=False)]
+        if q != 11:  # query 11 only in the qrels
+            run[f"q{q}"] = {d: float(rng.integers(0, 6)) for d in docs}  # many ties
+        if q != 10:  # query 10 only in the run
+            judged = rng.choice(60, size=rng.integers(1, 30), replace=False)
+            qrels[f"q{q}"] = {f"d{x}": int(rng.choice([-1, 0, 0, 1, 2, 3])) for x in judged}
+    return run, qrels
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_agrees_with_pytrec_eval(seed):
+    """Every shared measure agrees to 1e-9, except one documented difference.
+
+    pytrec_eval embeds trec_eval 9, which turns an iprec_at_recall point into a number of
+    relevant docs as ``int(point * R + 0.9)``; trec_eval 10.0 (whose goldens rank-eval matches)
+    rounds ``point * R``. Where the two differ, each side must match the naive reference under
+    its own rule.
+    """
+    run, qrels = _random_case(np.random.default_rng(seed))
+    ours = evaluate(qrels, run, PYTREC_NAMES)
+    theirs = pytrec_eval.RelevanceEvaluator(qrels, {"num_ret", "num_rel", "num_rel_ret", "map", "Rprec",
+                                                    "bpref", "recip_rank", "iprec_at_recall", "P"}).evaluate(run)
+    assert sorted(theirs) == ours.query_ids.tolist()
+    differing = 0
+    for i, qid in enumerate(ours.query_ids.tolist()):
+        labels = reference.ranked_labels(run[qid], qrels[qid])
+        num_rel = sum(1 for v in qrels[qid].values() if v >= 1)
+        for name in PYTREC_NAMES:
+            value, expected = ours.per_query[name][i], theirs[qid][name]
+            if name.startswith("iprec_at_recall_") and not math.isclose(value, expected, abs_tol=1e-9):
+                point = float(name.rsplit("_", 1)[1])
+                assert int(point * num_rel + 0.9) != math.floor(point * num_rel + 0.5), (qid, name)
+                assert value == pytest.approx(reference.interpolated_precision(labels, num_rel, point))
+                assert expected == pytest.approx(reference.interpolated_precision(labels, num_rel, point, trec_eval_9=True))
+                differing += 1
+                continue
+            assert math.isclose(value, expected, rel_tol=0, abs_tol=1e-9), (qid, name)
+    assert differing < len(ours.query_ids) * 11  # the rule differs only at some recall points
+
+
+@settings(deadline=None, max_examples=60)
+@given(st.integers(0, 2**32 - 1), st.integers(1, 3))
+def test_matches_naive_reference(seed, level):
+    run, qrels = _random_case(np.random.default_rng(seed))
+    result = evaluate(qrels, run, ["map", "P_5", "P_10", "recip_rank"], relevance_level=level)
+    for i, qid in enumerate(result.query_ids.tolist()):
+        labels = reference.ranked_labels(run[qid], qrels[qid])
+        num_rel = sum(1 for v in qrels[qid].values() if v >= level)
+        assert result.per_query["map"][i] == pytest.approx(reference.average_precision(labels, num_rel, level), abs=1e-12)
+        assert result.per_query["P_5"][i] == reference.precision_at(labels, 5, level)
+        assert result.per_query["P_10"][i] == reference.precision_at(labels, 10, level)
+        assert result.per_query["recip_rank"][i] == reference.reciprocal_rank(labels, level)
+
+
+def test_summary_aggregation_and_complete_mode():
+    qrels = {"a": {"d1": 1, "d2": 1}, "b": {"d3": 1}, "c": {"d9": 1}}
+    run = {"a": {"d1": 2.0, "x": 1.0}, "b": {"d3": 1.0}, "z": {"d1": 1.0}}
+    plain = evaluate(qrels, run, ["num_q", "map", "gm_map", "num_ret", "num_rel"])
+    assert plain.query_ids.tolist() == ["a", "b"]  # 'z' has no qrels, 'c' no ranking
+    assert plain.summary == {"num_q": 2.0, "map": 0.75, "gm_map": pytest.approx(math.sqrt(0.5)), "num_ret": 3.0, "num_rel": 3.0}
+    complete = evaluate(qrels, run, ["num_q", "map", "gm_map", "num_rel"], complete=True)
+    assert complete.query_ids.tolist() == ["a", "b", "c"]
+    assert complete.summary["map"] == pytest.approx(0.5)
+    assert complete.summary["gm_map"] == pytest.approx((0.5 * 1.0 * 0.00001) ** (1 / 3))
+    assert complete.summary["num_rel"] == 4.0
+
+
+def test_inputs_of_every_kind(tmp_path):
+    run = Run.from_dict({"q": {"a": 2.0, "b": 1.0}})
+    qrels = Qrels.from_dict({"q": {"b": 1}})
+    run.to_trec(tmp_path / "run")
+    qrels.to_trec(tmp_path / "qrels")
+    expected = evaluate(qrels, run, ["map"]).summary
+    assert evaluate(qrels.to_dict(), run.to_dict(), ["map"]).summary == expected
+    assert evaluate(tmp_path / "qrels", str(tmp_path / "run"), ["map"]).summary == expected
+    assert evaluate(qrels.to_pandas(), run.to_pandas(), ["map"]).summary == expected == {"map": 0.5}
+
+
+def test_max_docs_truncates_rankings():
+    qrels = {"q": {"c": 1}}
+    run = {"q": {"a": 3.0, "b": 2.0, "c": 1.0}}
+    assert evaluate(qrels, run, ["map", "num_ret"], max_docs=2).summary == {"map": 0.0, "num_ret": 2.0}
+
+
+def test_bad_inputs():
+    with pytest.raises(RankValueError, match="did you mean map") as info:
+        evaluate({"q": {"d": 1}}, {"q": {"d": 1.0}}, ["mapp"])
+    assert isinstance(info.value, ValueError)
+    with pytest.raises(RankValueError, match="no query is in both"):
+        evaluate({"q": {"d": 1}}, {"other": {"d": 1.0}})
+    with pytest.raises(RankValueError, match="NaN"):
+        evaluate({"q": {"d": 1}}, {"q": {"d": float("nan")}})
+    with pytest.raises(RankTypeError) as info:
+        evaluate({"q": {"d": 1}}, [("q", "d", 1.0)])
+    assert isinstance(info.value, TypeError)
+    with pytest.raises(RankValueError):
+        evaluate({"q": {"d": 1}}, {"q": {"d": 1.0}}, relevance_level=-1)
+    with pytest.raises(ParseError):
+        evaluate(b"q 0 d\n", {"q": {"d": 1.0}}) if False else Qrels.from_trec(b"q 0 d\n")
+
+
+def test_cli_reports_errors_without_traceback(tmp_path, capsys):
+    (tmp_path / "qrels").write_text("q 0 d 1\n")
+    (tmp_path / "run").write_text("q Q0 d 1 high tag\n")
+    assert main([str(tmp_path / "qrels"), str(tmp_path / "run")]) == 2
+    err = capsys.readouterr().err
+    assert "run:1: score 'high' is not a number" in err
+    assert main(["-m", "nope", str(tmp_path / "qrels"), str(tmp_path / "qrels")]) == 2
+    assert "unknown measure 'nope'" in capsys.readouterr().err
+
+
+def test_format_prints_counts_as_integers():
+    lines = list(format_trec_eval(evaluate({"q": {"d": 1}}, Run.from_dict({"q": {"d": 1.0}}, name="sys"), ["num_ret", "map"]), per_query=True))
+    assert lines == [
+        "num_ret               \tq\t1", "map                   \tq\t1.0000",
+        "runid                 \tall\tsys", "num_ret               \tall\t1", "map                   \tall\t1.0000",
+    ]
