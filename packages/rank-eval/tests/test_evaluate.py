@@ -9,13 +9,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from rank_core import ParseError, Qrels, RankTypeError, RankValueError, Run
-from rank_eval import DEFAULT_MEASURES, evaluate, format_trec_eval
+from rank_eval import ALL_TREC_MEASURES, evaluate, format_trec_eval
 from rank_eval.cli import main
 
 pytrec_eval = pytest.importorskip("pytrec_eval")
 
-PYTREC_NAMES = ["num_ret", "num_rel", "num_rel_ret", "map", "Rprec", "bpref", "recip_rank",
-                *(n for n in DEFAULT_MEASURES if n.startswith(("iprec_at_recall_", "P_")))]
+# every implemented measure that pytrec_eval computes per query
+PYTREC_NAMES = [n for n in ALL_TREC_MEASURES if n not in ("num_q", "gm_map")]
 
 
 def _random_case(rng: np.random.Generator):
@@ -32,26 +32,33 @@ def _random_case(rng: np.random.Generator):
     return run, qrels
 
 
-@pytest.mark.parametrize("seed", range(8))
+@pytest.mark.parametrize("seed", range(20))
 def test_agrees_with_pytrec_eval(seed):
     """Every shared measure agrees to 1e-9, except one documented difference.
 
-    pytrec_eval embeds trec_eval 9, which turns an iprec_at_recall point into a number of
-    relevant docs as ``int(point * R + 0.9)``; trec_eval 10.0 (whose goldens rank-eval matches)
-    rounds ``point * R``. Where the two differ, each side must match the naive reference under
-    its own rule.
+    pytrec_eval embeds trec_eval 9, which turns a recall point into a number of relevant docs
+    as ``int(point * R + 0.9)``; trec_eval 10.0 (whose goldens rank-eval matches) rounds
+    ``point * R``. Where the two differ, in ``iprec_at_recall_*`` and in ``11pt_avg`` (their
+    mean), each side must match the naive reference under its own rule.
     """
     run, qrels = _random_case(np.random.default_rng(seed))
     ours = evaluate(qrels, run, PYTREC_NAMES)
-    theirs = pytrec_eval.RelevanceEvaluator(qrels, {"num_ret", "num_rel", "num_rel_ret", "map", "Rprec",
-                                                    "bpref", "recip_rank", "iprec_at_recall", "P"}).evaluate(run)
+    theirs = pytrec_eval.RelevanceEvaluator(qrels, set(pytrec_eval.supported_measures)).evaluate(run)
     assert sorted(theirs) == ours.query_ids.tolist()
     differing = 0
     for i, qid in enumerate(ours.query_ids.tolist()):
         labels = reference.ranked_labels(run[qid], qrels[qid])
         num_rel = sum(1 for v in qrels[qid].values() if v >= 1)
+        points = [p / 10 for p in range(11)]  # the same doubles as trec_eval's 0.0, 0.1, ... literals
+        by_rule = {rule: [reference.interpolated_precision(labels, num_rel, p, trec_eval_9=rule) for p in points]
+                   for rule in (False, True)}
         for name in PYTREC_NAMES:
             value, expected = ours.per_query[name][i], theirs[qid][name]
+            if name == "11pt_avg" and not math.isclose(value, expected, abs_tol=1e-9):
+                assert value == pytest.approx(sum(by_rule[False]) / 11)
+                assert expected == pytest.approx(sum(by_rule[True]) / 11)
+                differing += 1
+                continue
             if name.startswith("iprec_at_recall_") and not math.isclose(value, expected, abs_tol=1e-9):
                 point = float(name.rsplit("_", 1)[1])
                 assert int(point * num_rel + 0.9) != math.floor(point * num_rel + 0.5), (qid, name)
@@ -60,7 +67,7 @@ def test_agrees_with_pytrec_eval(seed):
                 differing += 1
                 continue
             assert math.isclose(value, expected, rel_tol=0, abs_tol=1e-9), (qid, name)
-    assert differing < len(ours.query_ids) * 11  # the rule differs only at some recall points
+    assert differing < len(ours.query_ids) * 12  # the rule differs only at some recall points
 
 
 @settings(deadline=None, max_examples=60)

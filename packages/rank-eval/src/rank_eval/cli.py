@@ -4,7 +4,7 @@
 
 Flags follow trec_eval: ``-q`` adds per-query lines, ``-c`` averages over every qrels query,
 ``-lN`` sets the relevance level, ``-MN`` keeps the first N docs per query, ``-m NAME`` picks
-measures (repeatable; ``official`` or ``all_trec`` mean the default set here).
+measures (repeatable; ``official`` is the default set, ``all_trec`` every measure implemented).
 """
 
 from __future__ import annotations
@@ -14,10 +14,10 @@ import sys
 from collections.abc import Sequence
 
 from rank_core import RankError
-from rank_eval.evaluate import DEFAULT_MEASURES, evaluate
+from rank_eval.evaluate import ALL_TREC_MEASURES, DEFAULT_MEASURES, evaluate
 from rank_eval.trec_format import format_trec_eval
 
-_MEASURE_SETS = {"official": DEFAULT_MEASURES}
+_MEASURE_SETS = {"official": DEFAULT_MEASURES, "all_trec": ALL_TREC_MEASURES}
 
 
 def _parser() -> argparse.ArgumentParser:

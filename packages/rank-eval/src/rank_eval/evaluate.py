@@ -24,31 +24,70 @@ from rank_core.validation import check_k
 from rank_eval._kernels import trec_measures as tm
 from rank_eval._kernels.judgments import label_runs
 
-__all__ = ["DEFAULT_MEASURES", "Evaluation", "evaluate"]
+__all__ = ["ALL_TREC_MEASURES", "DEFAULT_MEASURES", "Evaluation", "evaluate"]
 
 RECALL_POINTS = np.array([0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0])
-P_CUTOFFS = np.array([5, 10, 15, 20, 30, 100, 200, 500, 1000], dtype=np.int64)
+R_MULTIPLES = np.array([0.2, 0.4, 0.6, 0.8, 1.0, 1.2, 1.4, 1.6, 1.8, 2.0])
+RANK_CUTOFFS = (5, 10, 15, 20, 30, 100, 200, 500, 1000)
+SUCCESS_CUTOFFS = (1, 5, 10)
+# the kernel computes every rank-cutoff family at the union of the cutoffs
+_CUTOFFS = np.array(sorted({*RANK_CUTOFFS, *SUCCESS_CUTOFFS}), dtype=np.int64)
 
-# (name, column of the per-query matrix) in trec_eval's default print order.
-_COLUMNS: list[tuple[str, int]] = [
-    ("num_ret", tm.NUM_RET),
-    ("num_rel", tm.NUM_REL),
-    ("num_rel_ret", tm.NUM_REL_RET),
-    ("map", tm.AP),
-    ("gm_map", tm.LOG_AP),
-    ("Rprec", tm.R_PREC),
-    ("bpref", tm.BPREF),
-    ("recip_rank", tm.RECIP_RANK),
-    *((f"iprec_at_recall_{p:.2f}", tm.N_FIXED + i) for i, p in enumerate(RECALL_POINTS)),
-    *((f"P_{k}", tm.N_FIXED + RECALL_POINTS.size + i) for i, k in enumerate(P_CUTOFFS)),
-]
-_COLUMN_OF = dict(_COLUMNS)
+
+def _columns() -> dict[str, int]:
+    """Column of each measure in the kernel's per-query matrix (see ``trec_measures``)."""
+    columns = {
+        "num_ret": tm.NUM_RET, "num_rel": tm.NUM_REL, "num_rel_ret": tm.NUM_REL_RET, "map": tm.AP,
+        "gm_map": tm.LOG_AP, "Rprec": tm.R_PREC, "bpref": tm.BPREF, "recip_rank": tm.RECIP_RANK,
+        "num_nonrel_judged_ret": tm.NUM_NONREL_JUDGED_RET, "ndcg": tm.NDCG, "11pt_avg": tm.ELEVEN_PT_AVG,
+        "set_P": tm.SET_P, "set_recall": tm.SET_RECALL, "set_relative_P": tm.SET_RELATIVE_P,
+        "set_map": tm.SET_MAP, "set_F": tm.SET_F,
+    }
+    base = tm.N_FIXED
+    families: dict[str, list[tuple[str, int]]] = {
+        "iprec_at_recall": [(f"{p:.2f}", i) for i, p in enumerate(RECALL_POINTS)],
+        "Rprec_mult": [(f"{m:.2f}", i) for i, m in enumerate(R_MULTIPLES)],
+    }
+    by_cutoff = {int(k): i for i, k in enumerate(_CUTOFFS)}
+    for family in tm.FAMILIES:
+        wanted = SUCCESS_CUTOFFS if family == "success" else RANK_CUTOFFS
+        params = families.get(family, [(str(k), by_cutoff[k]) for k in wanted])
+        width = len(families[family]) if family in families else _CUTOFFS.size
+        columns.update({f"{family}_{label}": base + offset for label, offset in params})
+        base += width
+    return columns
+
+
+_COLUMN_OF = _columns()
 #: Counts: summed over queries in the summary and printed as integers.
-COUNT_MEASURES = frozenset({"num_q", "num_ret", "num_rel", "num_rel_ret"})
+COUNT_MEASURES = frozenset({"num_q", "num_ret", "num_rel", "num_rel_ret", "num_nonrel_judged_ret"})
 #: Only meaningful over all queries (trec_eval prints them in the summary only).
 SUMMARY_ONLY = frozenset({"num_q", "gm_map"})
+
+
+def _family(name: str, params) -> list[str]:
+    return [f"{name}_{p}" for p in params]
+
+
 #: trec_eval's default measure set (what it prints without ``-m``), in its order.
-DEFAULT_MEASURES: tuple[str, ...] = ("num_q", *(name for name, _ in _COLUMNS))
+DEFAULT_MEASURES: tuple[str, ...] = (
+    "num_q", "num_ret", "num_rel", "num_rel_ret", "map", "gm_map", "Rprec", "bpref", "recip_rank",
+    *_family("iprec_at_recall", [f"{p:.2f}" for p in RECALL_POINTS]),
+    *_family("P", RANK_CUTOFFS),
+)
+#: The measures of trec_eval's ``all_trec`` set implemented so far, in trec_eval's print order.
+ALL_TREC_MEASURES: tuple[str, ...] = (
+    *DEFAULT_MEASURES,
+    *_family("recall", RANK_CUTOFFS),
+    *_family("Rprec_mult", [f"{m:.2f}" for m in R_MULTIPLES]),
+    "11pt_avg",
+    "ndcg",
+    *_family("ndcg_cut", RANK_CUTOFFS),
+    *_family("map_cut", RANK_CUTOFFS),
+    *_family("relative_P", RANK_CUTOFFS),
+    *_family("success", SUCCESS_CUTOFFS),
+    "set_P", "set_relative_P", "set_recall", "set_map", "set_F", "num_nonrel_judged_ret",
+)
 
 
 @dataclass(frozen=True)
@@ -72,8 +111,8 @@ def _resolve(measures: Sequence[str] | None) -> tuple[str, ...]:
     if isinstance(measures, str):
         measures = [measures]
     for name in measures:
-        if name not in DEFAULT_MEASURES:
-            close = difflib.get_close_matches(name, DEFAULT_MEASURES, n=3, cutoff=0.5)
+        if name not in ALL_TREC_MEASURES:
+            close = difflib.get_close_matches(name, ALL_TREC_MEASURES, n=3, cutoff=0.5)
             hint = f"; did you mean {', '.join(close)}?" if close else ""
             raise RankValueError(f"unknown measure {name!r}{hint}")
     return tuple(measures)
@@ -115,8 +154,8 @@ def evaluate(
     """Evaluate ``run`` against ``qrels`` with trec_eval's semantics (see the module docstring).
 
     ``qrels`` and ``run`` may be rank-core objects, ``{qid: {doc: value}}`` dicts, DataFrames
-    or TREC file paths. ``measures`` are trec_eval names from :data:`DEFAULT_MEASURES`
-    (default: all of them).
+    or TREC file paths. ``measures`` are trec_eval names from :data:`ALL_TREC_MEASURES`
+    (default: trec_eval's default set, :data:`DEFAULT_MEASURES`).
     """
     names = _resolve(measures)
     level = check_k(relevance_level, name="relevance_level")
@@ -150,10 +189,11 @@ def evaluate(
     judged_nonrelevant = np.bincount(
         judged_query, weights=(qrels.relevance >= 0) & (qrels.relevance < level), minlength=len(qrels)
     )
-    matrix = tm.default_measures(
+    matrix = tm.trec_measures(
         offsets, labels, level,
         relevant[qrels_of_query].astype(np.int64), judged_nonrelevant[qrels_of_query].astype(np.int64),
-        RECALL_POINTS, P_CUTOFFS,
+        qrels.offsets[qrels_of_query], qrels.offsets[qrels_of_query + 1], qrels.relevance,
+        RECALL_POINTS, _CUTOFFS, R_MULTIPLES,
     )
 
     per_query = {name: matrix[:, _COLUMN_OF[name]] for name in names if name not in SUMMARY_ONLY}

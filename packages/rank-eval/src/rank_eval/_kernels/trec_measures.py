@@ -1,8 +1,12 @@
-"""trec_eval's default measures for one ranked list of labels, and their batch over queries.
+"""trec_eval's measures for one ranked list of labels, and their batch over queries.
 
 Per query, ``labels`` are the retrieved docs' labels in rank order (see ``judgments``), ``level``
 is the relevance level (``-l``: labels >= level are relevant), ``num_rel`` the query's relevant
-judgments and ``num_nonrel`` its judged non-relevant ones (labels 0 .. level-1).
+judgments, ``num_nonrel`` its judged non-relevant ones (labels 0 .. level-1) and ``judged`` the
+labels of all its judgments (for the ideal ranking of nDCG, which uses labels as gains and
+ignores ``level``, as trec_eval does).
+
+Every sum runs in trec_eval's order: these kernels are compiled without fastmath.
 """
 
 from __future__ import annotations
@@ -17,77 +21,36 @@ from rank_eval._jit import kernel
 #: trec_eval floors AP at this value before taking logs for gm_map (MIN_GEO_MEAN).
 MIN_GEO_MEAN = 0.00001
 
-# Column layout of the per-query output; the cutoff measures follow these fixed columns.
+# Fixed columns of the per-query output; the parameterised families follow (see ``layout``).
 NUM_RET, NUM_REL, NUM_REL_RET, AP, LOG_AP, R_PREC, BPREF, RECIP_RANK = range(8)
-N_FIXED = 8
+NUM_NONREL_JUDGED_RET, NDCG, ELEVEN_PT_AVG, SET_P, SET_RECALL, SET_RELATIVE_P, SET_MAP, SET_F = range(8, 16)
+N_FIXED = 16
+#: Families with one column per parameter, in output order.
+FAMILIES = ("iprec_at_recall", "P", "recall", "Rprec_mult", "ndcg_cut", "map_cut", "relative_P", "success")
 
 
 @kernel
-def default_measures_one(labels, level, num_rel, num_nonrel, recall_points, p_cutoffs, out):
-    """Fill ``out`` (length ``N_FIXED + len(recall_points) + len(p_cutoffs)``) for one query."""
-    n = labels.size
-    out[:] = 0.0
-    out[NUM_RET] = n
-    out[NUM_REL] = num_rel
-    rel_so_far = 0
-    nonrel_so_far = 0
-    precision_sum = 0.0
-    bpref = 0.0
-    first_rel_rank = 0
-    rel_at_r = 0
-    for i in range(n):
-        label = labels[i]
-        if label >= level:
-            rel_so_far += 1
-            precision_sum += rel_so_far / (i + 1)
-            if first_rel_rank == 0:
-                first_rel_rank = i + 1
-            if nonrel_so_far > 0:
-                bpref += 1.0 - min(nonrel_so_far, num_rel) / min(num_nonrel, num_rel)
-            else:
-                bpref += 1.0
-        elif label >= 0:
-            nonrel_so_far += 1  # judged non-relevant; docs outside the pool or unjudged are skipped
-        if i + 1 == num_rel:
-            rel_at_r = rel_so_far
-    if n < num_rel:
-        rel_at_r = rel_so_far
-    out[NUM_REL_RET] = rel_so_far
-    ap = precision_sum / num_rel if num_rel > 0 else 0.0
-    out[AP] = ap
-    out[LOG_AP] = math.log(max(ap, MIN_GEO_MEAN))
-    if num_rel > 0:
-        out[R_PREC] = rel_at_r / num_rel
-        out[BPREF] = bpref / num_rel
-    if first_rel_rank > 0:
-        out[RECIP_RANK] = 1.0 / first_rel_rank
-    _interpolated_precision(labels, level, num_rel, rel_so_far, recall_points, out[N_FIXED : N_FIXED + recall_points.size])
-    base = N_FIXED + recall_points.size
-    for c in range(p_cutoffs.size):
-        k = p_cutoffs[c]
-        hits = 0
-        for i in range(min(k, n)):
-            hits += labels[i] >= level
-        out[base + c] = hits / k
+def _rounded_cutoffs(points, total):
+    """Recall points as numbers of relevant docs, rounded half away from zero (``lround``)."""
+    cutoffs = np.empty(points.size, dtype=np.int64)
+    for c in range(points.size):
+        cutoffs[c] = np.int64(math.floor(points[c] * total + 0.5))
+    return cutoffs
 
 
 @kernel
-def _interpolated_precision(labels, level, num_rel, num_rel_ret, recall_points, out):
-    """trec_eval's iprec_at_recall: max precision at any rank reaching each recall point.
+def _interpolated_precision(labels, level, num_rel, num_rel_ret, points, out):
+    """trec_eval's iprec_at_recall: the best precision at any rank reaching each recall point.
 
-    Recall points become numbers of relevant docs by rounding half away from zero (as ``lround``);
-    points no ranking reaches keep the interpolated precision at the last relevant doc, which is
-    0 when nothing relevant was retrieved.
+    Points no ranking reaches keep the interpolated precision at the last relevant doc (0 when
+    nothing relevant was retrieved).
     """
     n = labels.size
-    cutoffs = np.empty(recall_points.size, dtype=np.int64)
-    for c in range(recall_points.size):
-        cutoffs[c] = np.int64(math.floor(recall_points[c] * num_rel + 0.5))
-    current = recall_points.size - 1
+    cutoffs = _rounded_cutoffs(points, num_rel)
+    current = points.size - 1
     while current >= 0 and cutoffs[current] > num_rel_ret:
         current -= 1
     if n == 0:
-        out[: current + 1] = 0.0
         return
     best = num_rel_ret / n
     rel_so_far = num_rel_ret
@@ -105,14 +68,177 @@ def _interpolated_precision(labels, level, num_rel, num_rel_ret, recall_points, 
         current -= 1
 
 
+@kernel
+def _precision_at_multiples_of_r(labels, level, num_rel, num_rel_ret, multiples, out):
+    """trec_eval's Rprec_mult: precision at rank ``int(m * R + 0.9)`` for each multiple ``m``.
+
+    Ranks past the ranking count the missing docs as non-relevant.
+    """
+    n = labels.size
+    cutoffs = np.empty(multiples.size, dtype=np.int64)
+    for c in range(multiples.size):
+        cutoffs[c] = np.int64(multiples[c] * num_rel + 0.9)
+    current = multiples.size - 1
+    while current >= 0 and cutoffs[current] > n:
+        out[current] = num_rel_ret / cutoffs[current]
+        current -= 1
+    rel_so_far = num_rel_ret
+    i = n
+    while i > 0 and rel_so_far > 0:
+        precision = rel_so_far / i
+        while current >= 0 and i == cutoffs[current]:
+            out[current] = precision
+            current -= 1
+        if labels[i - 1] >= level:
+            rel_so_far -= 1
+        i -= 1
+
+
+@kernel
+def _ndcg(labels, judged, cutoffs, out_cut):
+    """nDCG over the whole ranking (returned) and at each cutoff (into ``out_cut``).
+
+    Gains are the labels (negative and unjudged: 0), discounted by log2(rank + 1); the ideal
+    ranking orders every judged doc of the query by label.
+    """
+    ideal = np.sort(judged)[::-1]
+    dcg = 0.0
+    c = 0
+    n = labels.size
+    for i in range(n):
+        while c < cutoffs.size and i == cutoffs[c]:
+            out_cut[c] = dcg
+            c += 1
+        if labels[i] > 0:
+            dcg += labels[i] / math.log2(i + 2.0)
+    while c < cutoffs.size:
+        out_cut[c] = dcg
+        c += 1
+    ideal_dcg = 0.0
+    c = 0
+    i = 0
+    while i < ideal.size and ideal[i] > 0:
+        while c < cutoffs.size and i == cutoffs[c]:
+            if ideal_dcg > 0.0:
+                out_cut[c] /= ideal_dcg
+            c += 1
+        ideal_dcg += ideal[i] / math.log2(i + 2.0)
+        i += 1
+    while c < cutoffs.size:
+        if ideal_dcg > 0.0:
+            out_cut[c] /= ideal_dcg
+        c += 1
+    return dcg / ideal_dcg if ideal_dcg > 0.0 else 0.0
+
+
+@kernel
+def measures_one(labels, judged, level, num_rel, num_nonrel, recall_points, cutoffs, multiples, out):
+    """Fill one query's row: the fixed columns, then the families of :data:`FAMILIES`."""
+    n = labels.size
+    out[:] = 0.0
+    rel_so_far = 0
+    nonrel_so_far = 0
+    precision_sum = 0.0
+    bpref = 0.0
+    first_rel_rank = 0
+    rel_at_r = 0
+    # per-cutoff accumulators: relevant docs and AP sum within the first k docs
+    n_cut = cutoffs.size
+    rel_at_cut = np.zeros(n_cut, dtype=np.int64)
+    ap_at_cut = np.zeros(n_cut)
+    c = 0
+    for i in range(n):
+        while c < n_cut and i == cutoffs[c]:
+            rel_at_cut[c] = rel_so_far
+            ap_at_cut[c] = precision_sum
+            c += 1
+        label = labels[i]
+        if label >= level:
+            rel_so_far += 1
+            precision_sum += rel_so_far / (i + 1)
+            if first_rel_rank == 0:
+                first_rel_rank = i + 1
+            if nonrel_so_far > 0:
+                bpref += 1.0 - min(nonrel_so_far, num_rel) / min(num_nonrel, num_rel)
+            else:
+                bpref += 1.0
+        elif label >= 0:
+            nonrel_so_far += 1  # judged non-relevant; docs outside the pool or unjudged are skipped
+        if i + 1 == num_rel:
+            rel_at_r = rel_so_far
+    while c < n_cut:
+        rel_at_cut[c] = rel_so_far
+        ap_at_cut[c] = precision_sum
+        c += 1
+    if n < num_rel:
+        rel_at_r = rel_so_far
+
+    out[NUM_RET] = n
+    out[NUM_REL] = num_rel
+    out[NUM_REL_RET] = rel_so_far
+    out[NUM_NONREL_JUDGED_RET] = nonrel_so_far
+    ap = precision_sum / num_rel if num_rel > 0 else 0.0
+    out[AP] = ap
+    out[LOG_AP] = math.log(max(ap, MIN_GEO_MEAN))
+    if first_rel_rank > 0:
+        out[RECIP_RANK] = 1.0 / first_rel_rank
+    if n > 0:
+        out[SET_P] = rel_so_far / n
+    if num_rel > 0:
+        out[R_PREC] = rel_at_r / num_rel
+        out[BPREF] = bpref / num_rel
+        out[SET_RECALL] = rel_so_far / num_rel
+        if n > 0:
+            out[SET_RELATIVE_P] = rel_so_far / min(n, num_rel)
+            out[SET_MAP] = out[SET_P] * out[SET_RECALL]
+    if out[SET_P] + out[SET_RECALL] > 0.0:
+        out[SET_F] = 2.0 * out[SET_P] * out[SET_RECALL] / (out[SET_P] + out[SET_RECALL])
+
+    base = N_FIXED
+    iprec = out[base : base + recall_points.size]
+    _interpolated_precision(labels, level, num_rel, rel_so_far, recall_points, iprec)
+    total = 0.0
+    for p in range(recall_points.size - 1, -1, -1):  # trec_eval sums from the last point
+        total += iprec[p]
+    out[ELEVEN_PT_AVG] = total / recall_points.size
+    base += recall_points.size
+    for k in range(n_cut):
+        out[base + k] = rel_at_cut[k] / cutoffs[k]  # P
+    base += n_cut
+    if num_rel > 0:
+        for k in range(n_cut):
+            out[base + k] = rel_at_cut[k] / num_rel  # recall
+    base += n_cut
+    _precision_at_multiples_of_r(labels, level, num_rel, rel_so_far, multiples, out[base : base + multiples.size])
+    base += multiples.size
+    out[NDCG] = _ndcg(labels, judged, cutoffs, out[base : base + n_cut])
+    base += n_cut
+    if num_rel > 0:
+        for k in range(n_cut):
+            out[base + k] = ap_at_cut[k] / num_rel  # map_cut
+    base += n_cut
+    if num_rel > 0:
+        for k in range(n_cut):
+            out[base + k] = rel_at_cut[k] / min(cutoffs[k], num_rel)  # relative_P
+    base += n_cut
+    for k in range(n_cut):
+        out[base + k] = 1.0 if rel_at_cut[k] > 0 else 0.0  # success
+
+
 @kernel(parallel=True)
-def default_measures(offsets, labels, level, num_rel, num_nonrel, recall_points, p_cutoffs):
-    """:func:`default_measures_one` for every query: a ``(n_queries, n_columns)`` array."""
+def trec_measures(offsets, labels, level, num_rel, num_nonrel, judged_starts, judged_ends, judged,
+                  recall_points, cutoffs, multiples):
+    """:func:`measures_one` for every query: a ``(n_queries, n_columns)`` array.
+
+    ``cutoffs`` are sorted rank cutoffs shared by P, recall, ndcg_cut, map_cut, relative_P and
+    success; ``judged[judged_starts[q]:judged_ends[q]]`` are query ``q``'s judgment labels.
+    """
     n_queries = offsets.size - 1
-    out = np.empty((n_queries, N_FIXED + recall_points.size + p_cutoffs.size))
+    width = N_FIXED + recall_points.size + multiples.size + 6 * cutoffs.size
+    out = np.empty((n_queries, width))
     for q in prange(n_queries):
-        default_measures_one(
-            labels[offsets[q] : offsets[q + 1]], level, num_rel[q], num_nonrel[q],
-            recall_points, p_cutoffs, out[q],
+        measures_one(
+            labels[offsets[q] : offsets[q + 1]], judged[judged_starts[q] : judged_ends[q]],
+            level, num_rel[q], num_nonrel[q], recall_points, cutoffs, multiples, out[q],
         )
     return out
