@@ -3,7 +3,7 @@
 ``out.test`` and ``out.comment.test`` use trec_eval's default measure set, which rank-eval covers
 completely: they must match whole. The other goldens print ``all_trec``; until every measure
 family is implemented, the lines of the measures rank-eval has must match exactly, in order
-(339 of the 387 lines of the per-query goldens today).
+(367 of the 387 lines of the per-query goldens today).
 """
 
 from __future__ import annotations
@@ -18,11 +18,13 @@ FULL = [
     ("out.comment.test", ["qrels.comment.test", "results.comment.test"]),
 ]
 SUBSET = [  # (golden, arguments, lines rank-eval must reproduce at least)
-    ("out.test.a", ["-m", "all_trec", "qrels.test", "results.test"], 87),
-    ("out.test.aq", ["-m", "all_trec", "-q", "qrels.test", "results.test"], 339),
-    ("out.test.aqc", ["-m", "all_trec", "-q", "-c", "qrels.test", "results.trunc"], 339),
-    ("out.test.aqcM", ["-m", "all_trec", "-q", "-c", "-M100", "qrels.test", "results.trunc"], 339),
-    ("out.test.aql", ["-m", "all_trec", "-q", "-l2", "qrels.rel_level", "results.test"], 339),
+    ("out.test.a", ["-m", "all_trec", "qrels.test", "results.test"], 94),
+    ("out.test.aq", ["-m", "all_trec", "-q", "qrels.test", "results.test"], 367),
+    ("out.test.aqc", ["-m", "all_trec", "-q", "-c", "qrels.test", "results.trunc"], 367),
+    ("out.test.aqcM", ["-m", "all_trec", "-q", "-c", "-M100", "qrels.test", "results.trunc"], 367),
+    # trec_eval ran this one with -mrelstring.20 too: measure parameters are not implemented yet,
+    # so relstring (10 docs) is left out of the comparison here
+    ("out.test.aql", ["-m", "all_trec", "-q", "-l2", "qrels.rel_level", "results.test"], 364),
 ]
 
 
@@ -39,8 +41,8 @@ def test_default_measures_match_golden_exactly(trec_eval_dir, capsys, golden, ar
 
 @pytest.mark.parametrize(("golden", "args", "at_least"), SUBSET)
 def test_implemented_measures_match_all_trec_goldens(trec_eval_dir, capsys, golden, args, at_least):
-    ours = _run(trec_eval_dir, args, capsys).splitlines()
-    names = {"runid", *ALL_TREC_MEASURES}
+    names = {"runid", *ALL_TREC_MEASURES} - ({"relstring"} if golden == "out.test.aql" else set())
+    ours = [line for line in _run(trec_eval_dir, args, capsys).splitlines() if line.split()[0] in names]
     expected = [line for line in (trec_eval_dir / golden).read_text().splitlines() if line.split()[0] in names]
     assert ours == expected
     assert len(ours) >= at_least

@@ -22,7 +22,7 @@ from numpy.typing import NDArray
 from rank_core import Qrels, RankTypeError, RankValueError, Run, align
 from rank_core.validation import check_k
 from rank_eval._kernels import trec_measures as tm
-from rank_eval._kernels.judgments import label_runs
+from rank_eval._kernels.judgments import NOT_IN_POOL, label_runs
 
 __all__ = ["ALL_TREC_MEASURES", "DEFAULT_MEASURES", "Evaluation", "evaluate"]
 
@@ -30,8 +30,11 @@ RECALL_POINTS = np.array([0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0]
 R_MULTIPLES = np.array([0.2, 0.4, 0.6, 0.8, 1.0, 1.2, 1.4, 1.6, 1.8, 2.0])
 RANK_CUTOFFS = (5, 10, 15, 20, 30, 100, 200, 500, 1000)
 SUCCESS_CUTOFFS = (1, 5, 10)
+UNJUDGED_CUTOFFS = (5, 10, 20)
+RELSTRING_LENGTH = 10
 # the kernel computes every rank-cutoff family at the union of the cutoffs
-_CUTOFFS = np.array(sorted({*RANK_CUTOFFS, *SUCCESS_CUTOFFS}), dtype=np.int64)
+_CUTOFFS = np.array(sorted({*RANK_CUTOFFS, *SUCCESS_CUTOFFS, *UNJUDGED_CUTOFFS}), dtype=np.int64)
+_CUTOFFS_OF = {"success": SUCCESS_CUTOFFS, "unj": UNJUDGED_CUTOFFS}
 
 
 def _columns() -> dict[str, int]:
@@ -41,7 +44,8 @@ def _columns() -> dict[str, int]:
         "gm_map": tm.LOG_AP, "Rprec": tm.R_PREC, "bpref": tm.BPREF, "recip_rank": tm.RECIP_RANK,
         "num_nonrel_judged_ret": tm.NUM_NONREL_JUDGED_RET, "ndcg": tm.NDCG, "11pt_avg": tm.ELEVEN_PT_AVG,
         "set_P": tm.SET_P, "set_recall": tm.SET_RECALL, "set_relative_P": tm.SET_RELATIVE_P,
-        "set_map": tm.SET_MAP, "set_F": tm.SET_F,
+        "set_map": tm.SET_MAP, "set_F": tm.SET_F, "gm_bpref": tm.LOG_BPREF, "utility": tm.UTILITY,
+        "rbp": tm.RBP, "rbp_resid": tm.RBP_RESID,
     }
     base = tm.N_FIXED
     families: dict[str, list[tuple[str, int]]] = {
@@ -50,7 +54,7 @@ def _columns() -> dict[str, int]:
     }
     by_cutoff = {int(k): i for i, k in enumerate(_CUTOFFS)}
     for family in tm.FAMILIES:
-        wanted = SUCCESS_CUTOFFS if family == "success" else RANK_CUTOFFS
+        wanted = _CUTOFFS_OF.get(family, RANK_CUTOFFS)
         params = families.get(family, [(str(k), by_cutoff[k]) for k in wanted])
         width = len(families[family]) if family in families else _CUTOFFS.size
         columns.update({f"{family}_{label}": base + offset for label, offset in params})
@@ -62,7 +66,11 @@ _COLUMN_OF = _columns()
 #: Counts: summed over queries in the summary and printed as integers.
 COUNT_MEASURES = frozenset({"num_q", "num_ret", "num_rel", "num_rel_ret", "num_nonrel_judged_ret"})
 #: Only meaningful over all queries (trec_eval prints them in the summary only).
-SUMMARY_ONLY = frozenset({"num_q", "gm_map"})
+SUMMARY_ONLY = frozenset({"num_q", "gm_map", "gm_bpref"})
+#: Geometric means over queries of a per-query value floored at 1e-5 (logs in the matrix).
+GEOMETRIC = frozenset({"gm_map", "gm_bpref"})
+#: Printed per query only: the first labels of the ranking as text.
+QUERY_ONLY = frozenset({"relstring"})
 
 
 def _family(name: str, params) -> list[str]:
@@ -78,8 +86,11 @@ DEFAULT_MEASURES: tuple[str, ...] = (
 #: The measures of trec_eval's ``all_trec`` set implemented so far, in trec_eval's print order.
 ALL_TREC_MEASURES: tuple[str, ...] = (
     *DEFAULT_MEASURES,
+    "relstring",
     *_family("recall", RANK_CUTOFFS),
+    "gm_bpref",
     *_family("Rprec_mult", [f"{m:.2f}" for m in R_MULTIPLES]),
+    "utility",
     "11pt_avg",
     "ndcg",
     *_family("ndcg_cut", RANK_CUTOFFS),
@@ -87,7 +98,27 @@ ALL_TREC_MEASURES: tuple[str, ...] = (
     *_family("relative_P", RANK_CUTOFFS),
     *_family("success", SUCCESS_CUTOFFS),
     "set_P", "set_relative_P", "set_recall", "set_map", "set_F", "num_nonrel_judged_ret",
+    "rbp", "rbp_resid",
+    *_family("unj", UNJUDGED_CUTOFFS),
 )
+
+
+def _relstrings(labels: NDArray[np.int64], offsets: NDArray[np.int64]) -> NDArray[np.str_]:
+    """trec_eval's relstring: one character per doc of the first ten (label digit, '>' above 9,
+    '-' not in the pool, '.' unjudged)."""
+
+    def char(label: int) -> str:
+        if label > 9:
+            return ">"
+        if label >= 0:
+            return str(label)
+        return "-" if label == NOT_IN_POOL else "."
+
+    ends = np.minimum(offsets[1:], offsets[:-1] + RELSTRING_LENGTH)
+    return np.array(
+        ["".join(char(v) for v in labels[s:e].tolist()) for s, e in zip(offsets[:-1].tolist(), ends.tolist(), strict=True)],
+        dtype=str,
+    )
 
 
 @dataclass(frozen=True)
@@ -95,13 +126,14 @@ class Evaluation:
     """Per-query values and the summary of one evaluation.
 
     ``per_query[name]`` holds one value per evaluated query (``query_ids`` order) for every
-    measure except the summary-only ones; ``summary[name]`` is the value over all queries.
+    measure except the summary-only ones (``relstring``: strings); ``summary[name]`` is the
+    value over all queries, for every measure except the per-query-only ``relstring``.
     """
 
     run_name: str | None
     query_ids: NDArray[np.str_]
     measures: tuple[str, ...]
-    per_query: Mapping[str, NDArray[np.float64]]
+    per_query: Mapping[str, NDArray[Any]]
     summary: Mapping[str, float]
 
 
@@ -196,13 +228,19 @@ def evaluate(
         RECALL_POINTS, _CUTOFFS, R_MULTIPLES,
     )
 
-    per_query = {name: matrix[:, _COLUMN_OF[name]] for name in names if name not in SUMMARY_ONLY}
+    per_query: dict[str, NDArray[Any]] = {
+        name: matrix[:, _COLUMN_OF[name]] for name in names if name not in SUMMARY_ONLY | QUERY_ONLY
+    }
+    if "relstring" in names:
+        per_query["relstring"] = _relstrings(labels, offsets)
     summary: dict[str, float] = {}
     for name in names:
+        if name in QUERY_ONLY:
+            continue
         if name == "num_q":
             summary[name] = float(query_ids.size)
-        elif name == "gm_map":
-            summary[name] = float(np.exp(matrix[:, tm.LOG_AP].mean()))
+        elif name in GEOMETRIC:
+            summary[name] = float(np.exp(matrix[:, _COLUMN_OF[name]].mean()))
         elif name in COUNT_MEASURES:
             summary[name] = float(matrix[:, _COLUMN_OF[name]].sum())
         else:

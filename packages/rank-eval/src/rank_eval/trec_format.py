@@ -10,7 +10,9 @@ __all__ = ["format_trec_eval"]
 
 
 def _line(name: str, query: str, value: float | str) -> str:
-    if isinstance(value, str):
+    if name == "relstring":
+        text = f"'{value}'"
+    elif isinstance(value, str):
         text = value
     elif name in COUNT_MEASURES:
         text = str(int(value))
@@ -25,7 +27,8 @@ def format_trec_eval(evaluation: Evaluation, *, per_query: bool = False) -> Iter
         for i, qid in enumerate(evaluation.query_ids.tolist()):
             for name in evaluation.measures:
                 if name in evaluation.per_query:
-                    yield _line(name, qid, float(evaluation.per_query[name][i]))
+                    yield _line(name, qid, evaluation.per_query[name][i].item())
     yield _line("runid", "all", evaluation.run_name or "")
     for name in evaluation.measures:
-        yield _line(name, "all", evaluation.summary[name])
+        if name in evaluation.summary:
+            yield _line(name, "all", evaluation.summary[name])

@@ -24,9 +24,13 @@ MIN_GEO_MEAN = 0.00001
 # Fixed columns of the per-query output; the parameterised families follow (see ``layout``).
 NUM_RET, NUM_REL, NUM_REL_RET, AP, LOG_AP, R_PREC, BPREF, RECIP_RANK = range(8)
 NUM_NONREL_JUDGED_RET, NDCG, ELEVEN_PT_AVG, SET_P, SET_RECALL, SET_RELATIVE_P, SET_MAP, SET_F = range(8, 16)
-N_FIXED = 16
+LOG_BPREF, UTILITY, RBP, RBP_RESID = range(16, 20)
+N_FIXED = 20
 #: Families with one column per parameter, in output order.
-FAMILIES = ("iprec_at_recall", "P", "recall", "Rprec_mult", "ndcg_cut", "map_cut", "relative_P", "success")
+FAMILIES = ("iprec_at_recall", "P", "recall", "Rprec_mult", "ndcg_cut", "map_cut", "relative_P", "success", "unj")
+#: trec_eval's rbp persistence and utility coefficients (relret, nonrelret, relnotret, nonrelnotret).
+RBP_PERSISTENCE = 0.9
+UTILITY_COEFFICIENTS = (1.0, -1.0, 0.0, 0.0)
 
 
 @kernel
@@ -132,6 +136,33 @@ def _ndcg(labels, judged, cutoffs, out_cut):
 
 
 @kernel
+def _rank_biased_precision(labels, judged, persistence):
+    """``(rbp, rbp_resid)`` as trec_eval computes them.
+
+    Gains are the labels (negative: 0), scaled to [0, 1] by the query's highest label when that
+    exceeds 1. The residual is only set when the ranking holds docs outside the pool or
+    unjudged: the weight of the unseen tail plus that of those docs.
+    """
+    top = 0
+    for label in judged:
+        top = max(top, label)
+    scale = float(top) if top > 1 else 1.0
+    total = 0.0
+    unjudged_weight = 0.0
+    unjudged = 0
+    weight = 1.0
+    for label in labels:
+        if label > 0:
+            total += label / scale * weight
+        elif label < 0:
+            unjudged += 1
+            unjudged_weight += weight
+        weight = weight * persistence
+    resid = weight + (1 - persistence) * unjudged_weight if unjudged > 0 else 0.0
+    return (1.0 - persistence) * total, resid
+
+
+@kernel
 def measures_one(labels, judged, level, num_rel, num_nonrel, recall_points, cutoffs, multiples, out):
     """Fill one query's row: the fixed columns, then the families of :data:`FAMILIES`."""
     n = labels.size
@@ -142,17 +173,21 @@ def measures_one(labels, judged, level, num_rel, num_nonrel, recall_points, cuto
     bpref = 0.0
     first_rel_rank = 0
     rel_at_r = 0
-    # per-cutoff accumulators: relevant docs and AP sum within the first k docs
+    # per-cutoff accumulators: relevant docs, AP sum and unjudged docs within the first k docs
     n_cut = cutoffs.size
     rel_at_cut = np.zeros(n_cut, dtype=np.int64)
     ap_at_cut = np.zeros(n_cut)
+    unj_at_cut = np.zeros(n_cut, dtype=np.int64)
+    unjudged_so_far = 0
     c = 0
     for i in range(n):
         while c < n_cut and i == cutoffs[c]:
             rel_at_cut[c] = rel_so_far
             ap_at_cut[c] = precision_sum
+            unj_at_cut[c] = unjudged_so_far
             c += 1
         label = labels[i]
+        unjudged_so_far += label < 0
         if label >= level:
             rel_so_far += 1
             precision_sum += rel_so_far / (i + 1)
@@ -169,6 +204,7 @@ def measures_one(labels, judged, level, num_rel, num_nonrel, recall_points, cuto
     while c < n_cut:
         rel_at_cut[c] = rel_so_far
         ap_at_cut[c] = precision_sum
+        unj_at_cut[c] = unjudged_so_far
         c += 1
     if n < num_rel:
         rel_at_r = rel_so_far
@@ -193,6 +229,11 @@ def measures_one(labels, judged, level, num_rel, num_nonrel, recall_points, cuto
             out[SET_MAP] = out[SET_P] * out[SET_RECALL]
     if out[SET_P] + out[SET_RECALL] > 0.0:
         out[SET_F] = 2.0 * out[SET_P] * out[SET_RECALL] / (out[SET_P] + out[SET_RECALL])
+    out[LOG_BPREF] = math.log(max(out[BPREF], MIN_GEO_MEAN))
+    rel_ret, nonrel_ret, rel_not_ret, nonrel_not_ret = UTILITY_COEFFICIENTS  # collection size 0 (no -N)
+    out[UTILITY] = (rel_ret * rel_so_far + nonrel_ret * (n - rel_so_far)
+                    + rel_not_ret * (num_rel - rel_so_far) + nonrel_not_ret * (rel_so_far - n - num_rel))
+    out[RBP], out[RBP_RESID] = _rank_biased_precision(labels, judged, RBP_PERSISTENCE)
 
     base = N_FIXED
     iprec = out[base : base + recall_points.size]
@@ -223,6 +264,9 @@ def measures_one(labels, judged, level, num_rel, num_nonrel, recall_points, cuto
     base += n_cut
     for k in range(n_cut):
         out[base + k] = 1.0 if rel_at_cut[k] > 0 else 0.0  # success
+    base += n_cut
+    for k in range(n_cut):
+        out[base + k] = unj_at_cut[k] / cutoffs[k]  # unj
 
 
 @kernel(parallel=True)
@@ -234,7 +278,7 @@ def trec_measures(offsets, labels, level, num_rel, num_nonrel, judged_starts, ju
     success; ``judged[judged_starts[q]:judged_ends[q]]`` are query ``q``'s judgment labels.
     """
     n_queries = offsets.size - 1
-    width = N_FIXED + recall_points.size + multiples.size + 6 * cutoffs.size
+    width = N_FIXED + recall_points.size + multiples.size + 7 * cutoffs.size
     out = np.empty((n_queries, width))
     for q in prange(n_queries):
         measures_one(
