@@ -45,7 +45,8 @@ def _columns() -> dict[str, int]:
         "num_nonrel_judged_ret": tm.NUM_NONREL_JUDGED_RET, "ndcg": tm.NDCG, "11pt_avg": tm.ELEVEN_PT_AVG,
         "set_P": tm.SET_P, "set_recall": tm.SET_RECALL, "set_relative_P": tm.SET_RELATIVE_P,
         "set_map": tm.SET_MAP, "set_F": tm.SET_F, "gm_bpref": tm.LOG_BPREF, "utility": tm.UTILITY,
-        "rbp": tm.RBP, "rbp_resid": tm.RBP_RESID,
+        "rbp": tm.RBP, "rbp_resid": tm.RBP_RESID, "infAP": tm.INF_AP, "binG": tm.BIN_G, "G": tm.G,
+        "ndcg_rel": tm.NDCG_REL, "Rndcg": tm.R_NDCG,
     }
     base = tm.N_FIXED
     families: dict[str, list[tuple[str, int]]] = {
@@ -88,11 +89,16 @@ ALL_TREC_MEASURES: tuple[str, ...] = (
     *DEFAULT_MEASURES,
     "relstring",
     *_family("recall", RANK_CUTOFFS),
+    "infAP",
     "gm_bpref",
     *_family("Rprec_mult", [f"{m:.2f}" for m in R_MULTIPLES]),
     "utility",
     "11pt_avg",
+    "binG",
+    "G",
     "ndcg",
+    "ndcg_rel",
+    "Rndcg",
     *_family("ndcg_cut", RANK_CUTOFFS),
     *_family("map_cut", RANK_CUTOFFS),
     *_family("relative_P", RANK_CUTOFFS),

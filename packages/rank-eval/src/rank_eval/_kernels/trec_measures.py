@@ -24,10 +24,12 @@ MIN_GEO_MEAN = 0.00001
 # Fixed columns of the per-query output; the parameterised families follow (see ``layout``).
 NUM_RET, NUM_REL, NUM_REL_RET, AP, LOG_AP, R_PREC, BPREF, RECIP_RANK = range(8)
 NUM_NONREL_JUDGED_RET, NDCG, ELEVEN_PT_AVG, SET_P, SET_RECALL, SET_RELATIVE_P, SET_MAP, SET_F = range(8, 16)
-LOG_BPREF, UTILITY, RBP, RBP_RESID = range(16, 20)
-N_FIXED = 20
+LOG_BPREF, UTILITY, RBP, RBP_RESID, INF_AP, BIN_G, G, NDCG_REL, R_NDCG = range(16, 25)
+N_FIXED = 25
 #: Families with one column per parameter, in output order.
 FAMILIES = ("iprec_at_recall", "P", "recall", "Rprec_mult", "ndcg_cut", "map_cut", "relative_P", "success", "unj")
+#: trec_eval's infAP smoothing constant (INFAP_EPSILON).
+INFAP_EPSILON = 0.00001
 #: trec_eval's rbp persistence and utility coefficients (relret, nonrelret, relnotret, nonrelnotret).
 RBP_PERSISTENCE = 0.9
 UTILITY_COEFFICIENTS = (1.0, -1.0, 0.0, 0.0)
@@ -163,6 +165,130 @@ def _rank_biased_precision(labels, judged, persistence):
 
 
 @kernel
+def _inferred_ap(labels, level, num_rel):
+    """trec_eval's infAP (Yilmaz & Aslam): precision at each relevant doc estimated from the
+    judged docs above it; docs outside the pool count as non-relevant, pooled-but-unjudged ones
+    are assumed relevant in the judged proportion."""
+    total = 0.0
+    rel = nonrel = unjudged = 0
+    for j in range(labels.size):
+        label = labels[j]
+        if label == -1:  # not in the pool
+            continue
+        if label < 0:
+            unjudged += 1
+            continue
+        if label < level:
+            nonrel += 1
+            continue
+        rel += 1
+        if j == 0:
+            total += 1.0
+        else:
+            fj = float(j)
+            total += 1.0 / (fj + 1.0) + (fj / (fj + 1.0)) * ((rel - 1 + nonrel + unjudged) / fj) * (
+                (rel - 1 + INFAP_EPSILON) / (rel - 1 + nonrel + 2 * INFAP_EPSILON)
+            )
+    return total / num_rel if num_rel > 0 else total
+
+
+@kernel
+def _gain_measures(labels, judged):
+    """trec_eval's gain-based experimental measures: ``(G, ndcg_rel, Rndcg)``.
+
+    Gains are labels (negative: 0); the ideal ranking orders the judged docs by label, and its
+    positive part is "live" until the first ideal gain of 0. The loops follow trec_eval's:
+    while the ideal is live, then the rest of the ranking, then the rest of the ideal.
+    """
+    n = labels.size
+    ideal = np.sort(judged[judged >= 0])[::-1]
+    n_pos = 0
+    while n_pos < ideal.size and ideal[n_pos] > 0:
+        n_pos += 1
+    ideal_total = 0.0
+    for k in range(n_pos):
+        ideal_total += ideal[k]
+
+    # G: gain / log2(2 + cost so far - gain so far), cost = ideal gains floored at 1
+    g_sum = 0.0
+    gained = 0.0
+    cost = 0.0
+    for i in range(n):
+        gain = max(labels[i], 0)
+        gained += gain
+        ideal_gain = ideal[i] if i < n_pos else 0
+        cost += ideal_gain if ideal_gain >= 1 else 1.0
+        if gain != 0:
+            g_sum += gain / math.log2(2 + cost - gained)
+    g_value = g_sum / ideal_total if ideal_total > 0.0 else 0.0
+
+    # ndcg_rel: nDCG averaged over the relevant docs (unretrieved ones: nDCG at the end)
+    dcg = 0.0
+    ideal_dcg = 0.0
+    total = 0.0
+    rel_ret = 0
+    for i in range(n):
+        gain = max(labels[i], 0)
+        if gain != 0:
+            dcg += gain / math.log2(i + 2.0)
+        if i < n_pos:
+            ideal_dcg += ideal[i] / math.log2(i + 2.0)
+        if gain > 0 and ideal_dcg > 0.0:
+            total += dcg / ideal_dcg
+            rel_ret += 1
+    for i in range(n, n_pos):
+        ideal_dcg += ideal[i] / math.log2(i + 2.0)
+    if ideal_dcg > 0.0:
+        total += (n_pos - rel_ret) * dcg / ideal_dcg
+    ndcg_rel = total / n_pos if total > 0.0 else 0.0
+
+    # Rndcg: nDCG averaged at each change of ideal gain level (and at the ranking's end)
+    dcg = 0.0
+    ideal_dcg = 0.0
+    total = 0.0
+    changes = 0
+    previous = ideal[0] if ideal.size else 0
+    live = previous > 0
+    i = 0
+    while i < n and live:
+        gain = max(labels[i], 0)
+        current = ideal[i] if i < ideal.size else 0
+        if current != previous:
+            if ideal_dcg > 0.0:
+                total += dcg / ideal_dcg
+                changes += 1
+            previous = current
+        if gain != 0:
+            dcg += gain / math.log2(i + 2.0)
+        if current > 0:
+            ideal_dcg += current / math.log2(i + 2.0)
+        live = current > 0
+        i += 1
+    if i < n:
+        while i < n:
+            gain = max(labels[i], 0)
+            if gain != 0:
+                dcg += gain / math.log2(i + 2.0)
+            i += 1
+        if ideal_dcg > 0.0:
+            total += dcg / ideal_dcg
+            changes += 1
+    while live:
+        current = ideal[i] if i < ideal.size else 0
+        if current != previous:
+            if ideal_dcg > 0.0:
+                total += dcg / ideal_dcg
+                changes += 1
+            previous = current
+        if current > 0:
+            ideal_dcg += current / math.log2(i + 2.0)
+        live = current > 0
+        i += 1
+    r_ndcg = total / changes if changes > 0 else 0.0
+    return g_value, ndcg_rel, r_ndcg
+
+
+@kernel
 def measures_one(labels, judged, level, num_rel, num_nonrel, recall_points, cutoffs, multiples, out):
     """Fill one query's row: the fixed columns, then the families of :data:`FAMILIES`."""
     n = labels.size
@@ -234,6 +360,19 @@ def measures_one(labels, judged, level, num_rel, num_nonrel, recall_points, cuto
     out[UTILITY] = (rel_ret * rel_so_far + nonrel_ret * (n - rel_so_far)
                     + rel_not_ret * (num_rel - rel_so_far) + nonrel_not_ret * (rel_so_far - n - num_rel))
     out[RBP], out[RBP_RESID] = _rank_biased_precision(labels, judged, RBP_PERSISTENCE)
+    out[INF_AP] = _inferred_ap(labels, level, num_rel)
+    bin_g = 0.0
+    rel_seen = 0
+    for i in range(n):
+        if labels[i] >= level:
+            rel_seen += 1
+            bin_g += 1.0 / math.log2(3 + i - rel_seen)
+    if rel_seen > 0:
+        out[BIN_G] = bin_g / num_rel
+    if num_rel > 0:
+        out[G], out[NDCG_REL], out[R_NDCG] = _gain_measures(labels, judged)
+    else:
+        out[G], out[NDCG_REL], _ = _gain_measures(labels, judged)
 
     base = N_FIXED
     iprec = out[base : base + recall_points.size]
