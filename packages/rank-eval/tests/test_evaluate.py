@@ -17,7 +17,7 @@ pytrec_eval = pytest.importorskip("pytrec_eval")
 # measures pytrec_eval (trec_eval 9) does not have
 PYTREC_MISSING = {"rbp", "rbp_resid", "unj_5", "unj_10", "unj_20"}
 # every implemented per-query numeric measure it shares (the geometric means are summaries)
-PYTREC_NAMES = [n for n in ALL_TREC_MEASURES if n not in PYTREC_MISSING | {"num_q", "gm_map", "gm_bpref", "relstring"}]
+PYTREC_NAMES = [n for n in ALL_TREC_MEASURES if n not in PYTREC_MISSING | {"runid", "num_q", "gm_map", "gm_bpref", "relstring"}]
 
 
 def _random_case(rng: np.random.Generator):
@@ -145,7 +145,8 @@ def test_cli_reports_errors_without_traceback(tmp_path, capsys):
 
 
 def test_format_prints_counts_as_integers():
-    lines = list(format_trec_eval(evaluate({"q": {"d": 1}}, Run.from_dict({"q": {"d": 1.0}}, name="sys"), ["num_ret", "map"]), per_query=True))
+    result = evaluate({"q": {"d": 1}}, Run.from_dict({"q": {"d": 1.0}}, name="sys"), ["num_ret", "map", "runid"])
+    lines = list(format_trec_eval(result, per_query=True))
     assert lines == [
         "num_ret               \tq\t1", "map                   \tq\t1.0000",
         "runid                 \tall\tsys", "num_ret               \tall\t1", "map                   \tall\t1.0000",

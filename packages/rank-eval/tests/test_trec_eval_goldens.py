@@ -1,41 +1,50 @@
-"""trec_eval 10.0's own test suite: rank-eval's CLI prints the golden outputs line for line.
+"""trec_eval 10.0's own test suite: rank-eval's CLI prints the golden outputs byte for byte.
 
-Every golden of the default measure set and of ``all_trec`` (with ``-q``, ``-c``, ``-M``, ``-l``)
-must match whole. ``out.test.aql`` was made with ``-mrelstring.20`` as well, and measure
-parameters are not implemented yet: its relstring lines are left out of that comparison.
+Each case is a quicktest command of ``quicktest_commands.txt`` with ``trec_eval`` replaced by
+``rank-eval``. Not covered yet: the preference (``-R prefs``, ``-R qrels_prefs``), judgment-group
+(``-R qrels_jg``) and z-score (``-Z``) commands.
 """
 
 from __future__ import annotations
+
+import shlex
 
 import pytest
 
 from rank_eval.cli import main
 
-FULL = [
-    ("out.test", ["qrels.test", "results.test"]),
-    ("out.comment.test", ["qrels.comment.test", "results.comment.test"]),
-    ("out.test.a", ["-m", "all_trec", "qrels.test", "results.test"]),
-    ("out.test.aq", ["-m", "all_trec", "-q", "qrels.test", "results.test"]),
-    ("out.test.aqc", ["-m", "all_trec", "-q", "-c", "qrels.test", "results.trunc"]),
-    ("out.test.aqcM", ["-m", "all_trec", "-q", "-c", "-M100", "qrels.test", "results.trunc"]),
+QUICKTESTS = [
+    ("out.test", "test/qrels.test test/results.test"),
+    ("out.test", "test/qrels.test.with-comments test/results.test"),
+    ("out.comment.test", "test/qrels.comment.test test/results.comment.test"),
+    ("out.test.a", "-m all_trec test/qrels.test test/results.test"),
+    ("out.test.aq", "-m all_trec -q test/qrels.test test/results.test"),
+    ("out.test.aqc", "-m all_trec -q -c test/qrels.test test/results.trunc"),
+    ("out.test.aqcM", "-m all_trec -q -c -M100 test/qrels.test test/results.trunc"),
+    ("out.test.aql", "-m all_trec -mrelstring.20 -q -l2 test/qrels.rel_level test/results.test"),
+    ("out.test.meas_params",
+     "-q -miprec_at_recall..10,.20,.25,.75,.50 -m P.5,7,3 -m recall.20,2000 -m Rprec_mult.5.0,0.2,0.35 "
+     "-mutility.2,-1,0,0 -m 11pt_avg..25,.5,.75 -mndcg.1=3,2=9,4=4.5 -mndcg_cut.10,20,23.4 "
+     "-msuccess.2,5,20 test/qrels.test test/results.test"),
 ]
 
 
-def _run(trec_eval_dir, args, capsys) -> str:
-    argv = [a if a.startswith("-") or a == "all_trec" else str(trec_eval_dir / a) for a in args]
+def _run(trec_eval_dir, command, capsys) -> str:
+    argv = [str(trec_eval_dir / a.removeprefix("test/")) if a.startswith("test/") else a for a in shlex.split(command)]
     assert main(argv) == 0
     return capsys.readouterr().out
 
 
-@pytest.mark.parametrize(("golden", "args"), FULL)
-def test_output_matches_golden_exactly(trec_eval_dir, capsys, golden, args):
-    assert _run(trec_eval_dir, args, capsys) == (trec_eval_dir / golden).read_text()
+@pytest.mark.parametrize(("golden", "command"), QUICKTESTS)
+def test_quicktest_output_matches_golden(trec_eval_dir, capsys, golden, command):
+    assert _run(trec_eval_dir, command, capsys) == (trec_eval_dir / golden).read_text()
 
 
-def test_relevance_level_golden_apart_from_parameterised_relstring(trec_eval_dir, capsys):
-    args = ["-m", "all_trec", "-q", "-l2", "qrels.rel_level", "results.test"]
-    ours = [line for line in _run(trec_eval_dir, args, capsys).splitlines() if not line.startswith("relstring")]
-    golden = (trec_eval_dir / "out.test.aql").read_text().splitlines()
-    expected = [line for line in golden if not line.startswith("relstring_20")]
-    assert ours == expected
-    assert len(golden) - len(expected) == 3  # only the three relstring_20 lines are left out
+def test_quicktest_list_matches_trec_eval_suite(trec_eval_dir):
+    """The commands above are the suite's own, apart from those of the families not implemented yet."""
+    lines = (trec_eval_dir / "quicktest_commands.txt").read_text().splitlines()
+    commands = [line.strip()[len("./trec_eval "):] for line in lines if line.strip().startswith("./trec_eval")]
+    ours = {f"{command} | diff - test/{golden}" for golden, command in QUICKTESTS}
+    missing = [c for c in commands if " ".join(c.split()) not in {" ".join(o.split()) for o in ours}]
+    assert all("-R " in c or " -Z " in c for c in missing), missing
+    assert len(missing) == 6  # prefs x2, qrels_prefs, qrels_jg x2, -Z

@@ -1,10 +1,11 @@
-"""``rank-eval``: a drop-in for trec_eval's command line (the default measure set, for now).
+"""``rank-eval``: a drop-in for trec_eval's command line.
 
     rank-eval [-q] [-c] [-l LEVEL] [-M MAX_DOCS] [-m MEASURE ...] QRELS RUN
 
 Flags follow trec_eval: ``-q`` adds per-query lines, ``-c`` averages over every qrels query,
 ``-lN`` sets the relevance level, ``-MN`` keeps the first N docs per query, ``-m NAME`` picks
-measures (repeatable; ``official`` is the default set, ``all_trec`` every measure implemented).
+measures (repeatable; ``official`` is the default set, ``all_trec`` every measure, and
+``NAME.PARAMS`` sets parameters as in trec_eval: ``P.5,10``, ``ndcg.1=3,2=9``).
 """
 
 from __future__ import annotations
@@ -14,10 +15,8 @@ import sys
 from collections.abc import Sequence
 
 from rank_core import RankError
-from rank_eval.evaluate import ALL_TREC_MEASURES, DEFAULT_MEASURES, evaluate
+from rank_eval.evaluate import evaluate
 from rank_eval.trec_format import format_trec_eval
-
-_MEASURE_SETS = {"official": DEFAULT_MEASURES, "all_trec": ALL_TREC_MEASURES}
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -34,12 +33,9 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    measures: list[str] = []
-    for name in args.measures or ["official"]:
-        measures.extend(_MEASURE_SETS.get(name, (name,)))
     try:
         evaluation = evaluate(
-            args.qrels, args.run, list(dict.fromkeys(measures)),
+            args.qrels, args.run, args.measures or ["official"],
             relevance_level=args.level, complete=args.complete, max_docs=args.max_docs,
         )
     except RankError as exc:

@@ -10,9 +10,9 @@ __all__ = ["format_trec_eval"]
 
 
 def _line(name: str, query: str, value: float | str) -> str:
-    if name == "relstring":
+    if name.startswith("relstring"):
         text = f"'{value}'"
-    elif isinstance(value, str):
+    elif isinstance(value, str):  # runid
         text = value
     elif name in COUNT_MEASURES:
         text = str(int(value))
@@ -28,7 +28,6 @@ def format_trec_eval(evaluation: Evaluation, *, per_query: bool = False) -> Iter
             for name in evaluation.measures:
                 if name in evaluation.per_query:
                     yield _line(name, qid, evaluation.per_query[name][i].item())
-    yield _line("runid", "all", evaluation.run_name or "")
     for name in evaluation.measures:
         if name in evaluation.summary:
             yield _line(name, "all", evaluation.summary[name])

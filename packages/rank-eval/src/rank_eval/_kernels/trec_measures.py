@@ -26,13 +26,24 @@ NUM_RET, NUM_REL, NUM_REL_RET, AP, LOG_AP, R_PREC, BPREF, RECIP_RANK = range(8)
 NUM_NONREL_JUDGED_RET, NDCG, ELEVEN_PT_AVG, SET_P, SET_RECALL, SET_RELATIVE_P, SET_MAP, SET_F = range(8, 16)
 LOG_BPREF, UTILITY, RBP, RBP_RESID, INF_AP, BIN_G, G, NDCG_REL, R_NDCG = range(16, 25)
 N_FIXED = 25
-#: Families with one column per parameter, in output order.
-FAMILIES = ("iprec_at_recall", "P", "recall", "Rprec_mult", "ndcg_cut", "map_cut", "relative_P", "success", "unj")
+#: Families computed at every rank cutoff, in output order after the recall points.
+CUTOFF_FAMILIES = ("P", "recall", "ndcg_cut", "map_cut", "relative_P", "success", "unj")
+
+
+def layout(n_points: int, n_cutoffs: int, n_multiples: int) -> dict[str, int]:
+    """First column of each parameterised family in the per-query output, and the width."""
+    starts = {"iprec_at_recall": N_FIXED}
+    column = N_FIXED + n_points
+    for family in CUTOFF_FAMILIES:
+        starts[family] = column
+        column += n_cutoffs
+    starts["Rprec_mult"] = column
+    starts["width"] = column + n_multiples
+    return starts
 #: trec_eval's infAP smoothing constant (INFAP_EPSILON).
 INFAP_EPSILON = 0.00001
-#: trec_eval's rbp persistence and utility coefficients (relret, nonrelret, relnotret, nonrelnotret).
+#: trec_eval's rbp persistence.
 RBP_PERSISTENCE = 0.9
-UTILITY_COEFFICIENTS = (1.0, -1.0, 0.0, 0.0)
 
 
 @kernel
@@ -101,24 +112,20 @@ def _precision_at_multiples_of_r(labels, level, num_rel, num_rel_ret, multiples,
 
 
 @kernel
-def _ndcg(labels, judged, cutoffs, out_cut):
-    """nDCG over the whole ranking (returned) and at each cutoff (into ``out_cut``).
-
-    Gains are the labels (negative and unjudged: 0), discounted by log2(rank + 1); the ideal
-    ranking orders every judged doc of the query by label.
-    """
+def _ndcg_at_cutoffs(labels, judged, cutoffs, out):
+    """nDCG at each cutoff: labels as gains (negative: 0), discount log2(rank + 1), the ideal
+    ranking every judged doc of the query by label."""
     ideal = np.sort(judged)[::-1]
     dcg = 0.0
     c = 0
-    n = labels.size
-    for i in range(n):
+    for i in range(labels.size):
         while c < cutoffs.size and i == cutoffs[c]:
-            out_cut[c] = dcg
+            out[c] = dcg
             c += 1
         if labels[i] > 0:
             dcg += labels[i] / math.log2(i + 2.0)
     while c < cutoffs.size:
-        out_cut[c] = dcg
+        out[c] = dcg
         c += 1
     ideal_dcg = 0.0
     c = 0
@@ -126,14 +133,44 @@ def _ndcg(labels, judged, cutoffs, out_cut):
     while i < ideal.size and ideal[i] > 0:
         while c < cutoffs.size and i == cutoffs[c]:
             if ideal_dcg > 0.0:
-                out_cut[c] /= ideal_dcg
+                out[c] /= ideal_dcg
             c += 1
         ideal_dcg += ideal[i] / math.log2(i + 2.0)
         i += 1
     while c < cutoffs.size:
         if ideal_dcg > 0.0:
-            out_cut[c] /= ideal_dcg
+            out[c] /= ideal_dcg
         c += 1
+
+
+@kernel
+def _gain(label, gains):
+    """A label's gain: ``gains[label]`` where given (NaN: not given), else the label itself;
+    negative labels (outside the pool, unjudged) have no gain."""
+    if label < 0:
+        return 0.0
+    if label < gains.size and not np.isnan(gains[label]):
+        return gains[label]
+    return float(label)
+
+
+@kernel
+def _ndcg(labels, judged, gains):
+    """trec_eval's ndcg: DCG with the level gains over the ideal DCG of the judged docs' gains."""
+    dcg = 0.0
+    for i in range(labels.size):
+        gain = _gain(labels[i], gains)
+        if gain != 0:
+            dcg += gain / math.log2(i + 2.0)
+    ideal = np.empty(judged.size)
+    for j in range(judged.size):
+        ideal[j] = _gain(judged[j], gains)
+    ideal = np.sort(ideal)[::-1]
+    ideal_dcg = 0.0
+    i = 0
+    while i < ideal.size and ideal[i] > 0.0:
+        ideal_dcg += ideal[i] / math.log2(i + 2.0)
+        i += 1
     return dcg / ideal_dcg if ideal_dcg > 0.0 else 0.0
 
 
@@ -289,8 +326,9 @@ def _gain_measures(labels, judged):
 
 
 @kernel
-def measures_one(labels, judged, level, num_rel, num_nonrel, recall_points, cutoffs, multiples, out):
-    """Fill one query's row: the fixed columns, then the families of :data:`FAMILIES`."""
+def measures_one(labels, judged, level, num_rel, num_nonrel, recall_points, cutoffs, multiples,
+                 average_points, utility, gains, out):
+    """Fill one query's row: the fixed columns, then the families laid out by :func:`layout`."""
     n = labels.size
     out[:] = 0.0
     rel_so_far = 0
@@ -356,9 +394,9 @@ def measures_one(labels, judged, level, num_rel, num_nonrel, recall_points, cuto
     if out[SET_P] + out[SET_RECALL] > 0.0:
         out[SET_F] = 2.0 * out[SET_P] * out[SET_RECALL] / (out[SET_P] + out[SET_RECALL])
     out[LOG_BPREF] = math.log(max(out[BPREF], MIN_GEO_MEAN))
-    rel_ret, nonrel_ret, rel_not_ret, nonrel_not_ret = UTILITY_COEFFICIENTS  # collection size 0 (no -N)
-    out[UTILITY] = (rel_ret * rel_so_far + nonrel_ret * (n - rel_so_far)
-                    + rel_not_ret * (num_rel - rel_so_far) + nonrel_not_ret * (rel_so_far - n - num_rel))
+    # contingency-table utility; the collection size (-N) is 0
+    out[UTILITY] = (utility[0] * rel_so_far + utility[1] * (n - rel_so_far)
+                    + utility[2] * (num_rel - rel_so_far) + utility[3] * (rel_so_far - n - num_rel))
     out[RBP], out[RBP_RESID] = _rank_biased_precision(labels, judged, RBP_PERSISTENCE)
     out[INF_AP] = _inferred_ap(labels, level, num_rel)
     bin_g = 0.0
@@ -374,14 +412,16 @@ def measures_one(labels, judged, level, num_rel, num_nonrel, recall_points, cuto
     else:
         out[G], out[NDCG_REL], _ = _gain_measures(labels, judged)
 
-    base = N_FIXED
-    iprec = out[base : base + recall_points.size]
-    _interpolated_precision(labels, level, num_rel, rel_so_far, recall_points, iprec)
+    _interpolated_precision(labels, level, num_rel, rel_so_far, recall_points, out[N_FIXED : N_FIXED + recall_points.size])
+    averaged = np.zeros(average_points.size)
+    _interpolated_precision(labels, level, num_rel, rel_so_far, average_points, averaged)
     total = 0.0
-    for p in range(recall_points.size - 1, -1, -1):  # trec_eval sums from the last point
-        total += iprec[p]
-    out[ELEVEN_PT_AVG] = total / recall_points.size
-    base += recall_points.size
+    for p in range(average_points.size - 1, -1, -1):  # trec_eval sums from the last point
+        total += averaged[p]
+    out[ELEVEN_PT_AVG] = total / average_points.size
+    out[NDCG] = _ndcg(labels, judged, gains)
+
+    base = N_FIXED + recall_points.size  # the cutoff families, in CUTOFF_FAMILIES order
     for k in range(n_cut):
         out[base + k] = rel_at_cut[k] / cutoffs[k]  # P
     base += n_cut
@@ -389,9 +429,7 @@ def measures_one(labels, judged, level, num_rel, num_nonrel, recall_points, cuto
         for k in range(n_cut):
             out[base + k] = rel_at_cut[k] / num_rel  # recall
     base += n_cut
-    _precision_at_multiples_of_r(labels, level, num_rel, rel_so_far, multiples, out[base : base + multiples.size])
-    base += multiples.size
-    out[NDCG] = _ndcg(labels, judged, cutoffs, out[base : base + n_cut])
+    _ndcg_at_cutoffs(labels, judged, cutoffs, out[base : base + n_cut])
     base += n_cut
     if num_rel > 0:
         for k in range(n_cut):
@@ -406,22 +444,25 @@ def measures_one(labels, judged, level, num_rel, num_nonrel, recall_points, cuto
     base += n_cut
     for k in range(n_cut):
         out[base + k] = unj_at_cut[k] / cutoffs[k]  # unj
+    base += n_cut
+    _precision_at_multiples_of_r(labels, level, num_rel, rel_so_far, multiples, out[base : base + multiples.size])
 
 
 @kernel(parallel=True)
 def trec_measures(offsets, labels, level, num_rel, num_nonrel, judged_starts, judged_ends, judged,
-                  recall_points, cutoffs, multiples):
-    """:func:`measures_one` for every query: a ``(n_queries, n_columns)`` array.
+                  recall_points, cutoffs, multiples, average_points, utility, gains):
+    """:func:`measures_one` for every query: a ``(n_queries, width)`` array (see :func:`layout`).
 
-    ``cutoffs`` are sorted rank cutoffs shared by P, recall, ndcg_cut, map_cut, relative_P and
-    success; ``judged[judged_starts[q]:judged_ends[q]]`` are query ``q``'s judgment labels.
+    ``judged[judged_starts[q]:judged_ends[q]]`` are query ``q``'s judgment labels; ``gains[l]``
+    is ndcg's gain for label ``l`` (NaN: the label itself).
     """
     n_queries = offsets.size - 1
-    width = N_FIXED + recall_points.size + multiples.size + 7 * cutoffs.size
+    width = N_FIXED + recall_points.size + len(CUTOFF_FAMILIES) * cutoffs.size + multiples.size
     out = np.empty((n_queries, width))
     for q in prange(n_queries):
         measures_one(
             labels[offsets[q] : offsets[q + 1]], judged[judged_starts[q] : judged_ends[q]],
-            level, num_rel[q], num_nonrel[q], recall_points, cutoffs, multiples, out[q],
+            level, num_rel[q], num_nonrel[q], recall_points, cutoffs, multiples,
+            average_points, utility, gains, out[q],
         )
     return out
