@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import importlib.metadata
+import os
 import re
 from importlib.resources import files
+from pathlib import Path
 from types import ModuleType
 
-__all__ = ["check_installed_package"]
+__all__ = ["check_installed_package", "shared_data_dir"]
 
 # PEP 440, appendix B: the canonical public version format.
 _CANONICAL_VERSION = re.compile(
@@ -31,3 +33,22 @@ def check_installed_package(package: ModuleType, distribution: str) -> None:
     missing = [name for name in package.__all__ if not hasattr(package, name)]
     assert not missing, f"{package.__name__}.__all__ names missing attributes: {missing}"
     assert files(package.__name__).joinpath("py.typed").is_file(), f"{package.__name__} lacks py.typed"
+
+
+def shared_data_dir(name: str, *, tests_dir: str | os.PathLike[str]) -> Path:
+    """``shared/data/<name>`` beside the checkout holding ``tests_dir`` (a ``packages/*/tests``).
+
+    ``RANK_SHARED_DATA`` overrides the data folder. When it is missing the calling test is
+    skipped, or fails if ``RANK_REQUIRE_SHARED_DATA`` is set (``scripts/test.sh`` sets it, so a
+    lost data folder can never pass silently as skips).
+    """
+    import pytest  # only test suites call this
+
+    default = Path(tests_dir).resolve().parents[3] / "shared" / "data"
+    path = Path(os.environ.get("RANK_SHARED_DATA") or default) / name
+    if not path.is_dir():
+        message = f"shared data not found at {path} (set RANK_SHARED_DATA)"
+        if os.environ.get("RANK_REQUIRE_SHARED_DATA"):
+            pytest.fail(message)
+        pytest.skip(message)
+    return path
