@@ -22,9 +22,9 @@ from rank_core import Qrels, RankTypeError, RankValueError, Run, align
 from rank_core.validation import check_k
 from rank_eval._kernels import trec_measures as tm
 from rank_eval._kernels.judgments import NOT_IN_POOL, label_runs
-from rank_eval.measures import ALL_TREC_MEASURES, DEFAULT_MEASURES, MeasurePlan, plan
+from rank_eval.measures import MeasurePlan, plan
 
-__all__ = ["ALL_TREC_MEASURES", "DEFAULT_MEASURES", "Evaluation", "evaluate"]
+__all__ = ["Evaluation", "evaluate"]
 
 #: Counts: summed over queries in the summary and printed as integers.
 COUNT_MEASURES = frozenset({"num_q", "num_ret", "num_rel", "num_rel_ret", "num_nonrel_judged_ret"})
