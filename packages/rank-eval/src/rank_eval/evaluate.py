@@ -93,28 +93,20 @@ class Evaluation:
     summary: Mapping[str, float]
 
 
-def _as_run(run: Any) -> Run:
-    if isinstance(run, Run):
-        return run
-    if isinstance(run, Mapping):
-        return Run.from_dict(run)
-    if isinstance(run, (str, os.PathLike)):
-        return Run.from_trec(run)
-    if hasattr(run, "columns"):
-        return Run.from_pandas(run)
-    raise RankTypeError(f"run must be a Run, a {{qid: {{doc: score}}}} dict, a DataFrame or a TREC file path; got {type(run).__name__}")
-
-
-def _as_qrels(qrels: Any) -> Qrels:
-    if isinstance(qrels, Qrels):
-        return qrels
-    if isinstance(qrels, Mapping):
-        return Qrels.from_dict(qrels)
-    if isinstance(qrels, (str, os.PathLike)):
-        return Qrels.from_trec(qrels)
-    if hasattr(qrels, "columns"):
-        return Qrels.from_pandas(qrels)
-    raise RankTypeError(f"qrels must be a Qrels, a {{qid: {{doc: relevance}}}} dict, a DataFrame or a TREC file path; got {type(qrels).__name__}")
+def _coerce(value: Any, kind: type[Run] | type[Qrels], what: str) -> Any:
+    """A Run or Qrels from itself, a ``{qid: {doc: value}}`` dict, a DataFrame or a TREC file path."""
+    if isinstance(value, kind):
+        return value
+    if isinstance(value, Mapping):
+        return kind.from_dict(value)
+    if isinstance(value, (str, os.PathLike)):
+        return kind.from_trec(value)
+    if hasattr(value, "columns"):
+        return kind.from_pandas(value)
+    raise RankTypeError(
+        f"{what} must be a {kind.__name__}, a {{qid: {{doc: value}}}} dict, a DataFrame or a TREC file path; "
+        f"got {type(value).__name__}"
+    )
 
 
 def evaluate(
@@ -136,7 +128,7 @@ def evaluate(
     names = measures_plan.names
     level = check_k(relevance_level, name="relevance_level")
     limit = check_k(max_docs, name="max_docs", allow_none=True)
-    run, qrels = _as_run(run), _as_qrels(qrels)
+    run, qrels = _coerce(run, Run, "run"), _coerce(qrels, Qrels, "qrels")
     if limit is not None:
         run = run.top_k(limit)
     run, qrels = align(run, qrels)

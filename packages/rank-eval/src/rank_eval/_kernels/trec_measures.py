@@ -230,6 +230,14 @@ def _inferred_ap(labels, level, num_rel):
 
 
 @kernel
+def _add_ndcg_point(dcg, ideal_dcg, total, points):
+    """Add nDCG at the current rank to a running ``(total, points)`` (skipped while ideal DCG is 0)."""
+    if ideal_dcg > 0.0:
+        return total + dcg / ideal_dcg, points + 1
+    return total, points
+
+
+@kernel
 def _gain_measures(labels, judged):
     """trec_eval's gain-based experimental measures: ``(G, ndcg_rel, Rndcg)``.
 
@@ -287,40 +295,22 @@ def _gain_measures(labels, judged):
     previous = ideal[0] if ideal.size else 0
     live = previous > 0
     i = 0
-    while i < n and live:
-        gain = max(labels[i], 0)
+    while live:  # along the live ideal, with the ranking's docs while there are some
         current = ideal[i] if i < ideal.size else 0
         if current != previous:
-            if ideal_dcg > 0.0:
-                total += dcg / ideal_dcg
-                changes += 1
+            total, changes = _add_ndcg_point(dcg, ideal_dcg, total, changes)
             previous = current
-        if gain != 0:
-            dcg += gain / math.log2(i + 2.0)
+        if i < n and labels[i] > 0:
+            dcg += labels[i] / math.log2(i + 2.0)
         if current > 0:
             ideal_dcg += current / math.log2(i + 2.0)
         live = current > 0
         i += 1
-    if i < n:
-        while i < n:
-            gain = max(labels[i], 0)
-            if gain != 0:
-                dcg += gain / math.log2(i + 2.0)
-            i += 1
-        if ideal_dcg > 0.0:
-            total += dcg / ideal_dcg
-            changes += 1
-    while live:
-        current = ideal[i] if i < ideal.size else 0
-        if current != previous:
-            if ideal_dcg > 0.0:
-                total += dcg / ideal_dcg
-                changes += 1
-            previous = current
-        if current > 0:
-            ideal_dcg += current / math.log2(i + 2.0)
-        live = current > 0
-        i += 1
+    if i < n:  # the ideal died first: the rest of the ranking, then one last point
+        for j in range(i, n):
+            if labels[j] > 0:
+                dcg += labels[j] / math.log2(j + 2.0)
+        total, changes = _add_ndcg_point(dcg, ideal_dcg, total, changes)
     r_ndcg = total / changes if changes > 0 else 0.0
     return g_value, ndcg_rel, r_ndcg
 
