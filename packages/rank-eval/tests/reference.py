@@ -50,3 +50,17 @@ def interpolated_precision(
         if hits_so_far >= needed and (hits_so_far > 0 or needed == 0):
             best = max(best, precision)
     return best
+
+
+def random_case(rng):
+    """A run with score ties and a qrels with graded, 0 and -1 labels; some queries on one side only."""
+    run: dict[str, dict[str, float]] = {}
+    qrels: dict[str, dict[str, int]] = {}
+    for q in range(12):
+        docs = [f"d{x}" for x in rng.choice(60, size=rng.integers(1, 40), replace=False)]
+        if q != 11:  # query 11 only in the qrels
+            run[f"q{q}"] = {d: float(rng.integers(0, 6)) for d in docs}  # many ties
+        if q != 10:  # query 10 only in the run
+            judged = rng.choice(60, size=rng.integers(1, 30), replace=False)
+            qrels[f"q{q}"] = {f"d{x}": int(rng.choice([-1, 0, 0, 1, 2, 3])) for x in judged}
+    return run, qrels

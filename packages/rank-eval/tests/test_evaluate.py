@@ -20,20 +20,6 @@ PYTREC_MISSING = {"rbp", "rbp_resid", "unj_5", "unj_10", "unj_20"}
 PYTREC_NAMES = [n for n in ALL_TREC_MEASURES if n not in PYTREC_MISSING | {"runid", "num_q", "gm_map", "gm_bpref", "relstring"}]
 
 
-def _random_case(rng: np.random.Generator):
-    """A run with score ties and a qrels with graded, 0 and -1 labels; some queries on one side only."""
-    run: dict[str, dict[str, float]] = {}
-    qrels: dict[str, dict[str, int]] = {}
-    for q in range(12):
-        docs = [f"d{x}" for x in rng.choice(60, size=rng.integers(1, 40), replace=False)]
-        if q != 11:  # query 11 only in the qrels
-            run[f"q{q}"] = {d: float(rng.integers(0, 6)) for d in docs}  # many ties
-        if q != 10:  # query 10 only in the run
-            judged = rng.choice(60, size=rng.integers(1, 30), replace=False)
-            qrels[f"q{q}"] = {f"d{x}": int(rng.choice([-1, 0, 0, 1, 2, 3])) for x in judged}
-    return run, qrels
-
-
 @pytest.mark.parametrize("seed", range(20))
 def test_agrees_with_pytrec_eval(seed):
     """Every shared measure agrees to 1e-9, except one documented difference.
@@ -43,7 +29,7 @@ def test_agrees_with_pytrec_eval(seed):
     ``point * R``. Where the two differ, in ``iprec_at_recall_*`` and in ``11pt_avg`` (their
     mean), each side must match the naive reference under its own rule.
     """
-    run, qrels = _random_case(np.random.default_rng(seed))
+    run, qrels = reference.random_case(np.random.default_rng(seed))
     ours = evaluate(qrels, run, PYTREC_NAMES)
     theirs = pytrec_eval.RelevanceEvaluator(qrels, set(pytrec_eval.supported_measures)).evaluate(run)
     assert sorted(theirs) == ours.query_ids.tolist()
@@ -76,7 +62,7 @@ def test_agrees_with_pytrec_eval(seed):
 @settings(deadline=None, max_examples=60)
 @given(st.integers(0, 2**32 - 1), st.integers(1, 3))
 def test_matches_naive_reference(seed, level):
-    run, qrels = _random_case(np.random.default_rng(seed))
+    run, qrels = reference.random_case(np.random.default_rng(seed))
     result = evaluate(qrels, run, ["map", "P_5", "P_10", "recip_rank"], relevance_level=level)
     for i, qid in enumerate(result.query_ids.tolist()):
         labels = reference.ranked_labels(run[qid], qrels[qid])

@@ -22,7 +22,7 @@ from rank_core import Qrels, RankTypeError, RankValueError, Run, align
 from rank_core.validation import check_k
 from rank_eval._kernels import trec_measures as tm
 from rank_eval._kernels.judgments import NOT_IN_POOL, label_runs
-from rank_eval.measures import MeasurePlan, plan
+from rank_eval.measures import MeasurePlan, from_ir_measures, plan
 
 __all__ = ["Evaluation", "evaluate"]
 
@@ -109,6 +109,81 @@ def _coerce(value: Any, kind: type[Run] | type[Qrels], what: str) -> Any:
     )
 
 
+@dataclass(frozen=True)
+class _Rankings:
+    """The evaluated queries' labelled rankings, one after the other, and their judgments."""
+
+    query_ids: NDArray[np.str_]
+    offsets: NDArray[np.int64]
+    labels: NDArray[np.int64]
+    qrels: Qrels
+    qrels_of_query: NDArray[np.int64]
+    run_name: str | None
+
+
+def _rankings(qrels: Any, run: Any, complete: bool, max_docs: int | None) -> _Rankings:
+    run, qrels = _coerce(run, Run, "run"), _coerce(qrels, Qrels, "qrels")
+    if max_docs is not None:
+        run = run.top_k(max_docs)
+    run, qrels = align(run, qrels)
+    qrels_of_run_query = qrels.query_positions(run.query_ids)
+    if complete:
+        query_ids = qrels.query_ids
+        run_of_query = run.query_positions(query_ids)
+        qrels_of_query = np.arange(len(qrels), dtype=np.int64)
+    else:
+        run_of_query = np.flatnonzero(qrels_of_run_query >= 0)
+        query_ids = run.query_ids[run_of_query]
+        qrels_of_query = qrels_of_run_query[run_of_query]
+    if query_ids.size == 0:
+        raise RankValueError("no query is in both the run and the qrels: nothing to evaluate")
+    # rankings of the evaluated queries back to back (empty for -c queries the run lacks)
+    counts = np.where(run_of_query >= 0, run.counts()[run_of_query], 0)
+    offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+    starts = np.where(run_of_query >= 0, run.offsets[:-1][run_of_query], 0)
+    rows = np.repeat(starts - offsets[:-1], counts) + np.arange(offsets[-1])
+    labels = label_runs(offsets, run.doc_codes[rows], qrels.offsets, qrels.doc_codes, qrels.relevance, qrels_of_query)
+    return _Rankings(query_ids, offsets, labels, qrels, qrels_of_query, run.name)
+
+
+def _measure(rankings: _Rankings, measures: MeasurePlan, level: int) -> tuple[dict[str, Any], dict[str, Any]]:
+    """``(per_query, summary)`` of the planned measures at one relevance level."""
+    qrels, wanted = rankings.qrels, rankings.qrels_of_query
+    judged_query = np.repeat(np.arange(len(qrels)), qrels.counts())
+    relevant = np.bincount(judged_query, weights=qrels.relevance >= level, minlength=len(qrels))
+    judged_nonrelevant = np.bincount(
+        judged_query, weights=(qrels.relevance >= 0) & (qrels.relevance < level), minlength=len(qrels)
+    )
+    matrix = tm.trec_measures(
+        rankings.offsets, rankings.labels, level,
+        relevant[wanted].astype(np.int64), judged_nonrelevant[wanted].astype(np.int64),
+        qrels.offsets[wanted], qrels.offsets[wanted + 1], qrels.relevance,
+        measures.recall_points, measures.cutoffs, measures.multiples,
+        measures.average_points, measures.utility, _gain_table(measures.gains),
+    )
+    per_query: dict[str, Any] = {}
+    summary: dict[str, Any] = {}
+    for name in measures.names:
+        family = measures.family_of[name]
+        if family == "relstring":  # per query only
+            per_query[name] = _relstrings(rankings.labels, rankings.offsets, measures.relstring_length)
+        elif family == "runid":
+            summary[name] = rankings.run_name or ""
+        elif family == "num_q":
+            summary[name] = float(rankings.query_ids.size)
+        else:
+            values = matrix[:, _column(measures, name)]
+            if family not in _SUMMARY_ONLY:
+                per_query[name] = values
+            if family in _GEOMETRIC:
+                summary[name] = float(np.exp(values.mean()))
+            elif family in COUNT_MEASURES:
+                summary[name] = float(values.sum())
+            else:
+                summary[name] = float(values.mean())
+    return per_query, summary
+
+
 def evaluate(
     qrels: Any,
     run: Any,
@@ -121,68 +196,44 @@ def evaluate(
     """Evaluate ``run`` against ``qrels`` with trec_eval's semantics (see the module docstring).
 
     ``qrels`` and ``run`` may be rank-core objects, ``{qid: {doc: value}}`` dicts, DataFrames
-    or TREC file paths. ``measures`` are trec_eval ``-m`` specs or printed names (see
-    :mod:`rank_eval.measures`; default: trec_eval's default set, ``"official"``).
+    or TREC file paths. ``measures`` are trec_eval ``-m`` specs or printed names, or
+    ir-measures names (``nDCG@10``, ``P(rel=2)@5``, ``AP``, ``RR``, ``R@100``), which keep
+    their own name in the result (see :mod:`rank_eval.measures`). Default: trec_eval's default
+    set (``"official"``). Results come in trec_eval's order.
     """
-    measures_plan = plan(["official"] if measures is None else measures)
-    names = measures_plan.names
     level = check_k(relevance_level, name="relevance_level")
     limit = check_k(max_docs, name="max_docs", allow_none=True)
-    run, qrels = _coerce(run, Run, "run"), _coerce(qrels, Qrels, "qrels")
-    if limit is not None:
-        run = run.top_k(limit)
-    run, qrels = align(run, qrels)
+    requests = ["official"] if measures is None else [measures] if isinstance(measures, str) else list(measures)
+    # one plan per relevance level; results of ir-measures names are shown under those names
+    direct: dict[int, list[str]] = {}
+    translated: dict[int, dict[str, list[str]]] = {}
+    for request in requests:
+        ir_name = from_ir_measures(request)
+        if ir_name is None:
+            direct.setdefault(level, []).append(request)
+            continue
+        trec_name, own_level = ir_name
+        at = level if own_level is None else check_k(own_level, name=f"rel in {request}")
+        translated.setdefault(at, {}).setdefault(trec_name, []).append(request)
+    plans = {  # bad names fail here, before any work
+        at: (plan(direct.get(at, []) + list(translated.get(at, {}))), set(plan(direct[at]).names) if at in direct else set())
+        for at in dict.fromkeys([*direct, *translated])
+    }
 
-    qrels_of_run_query = qrels.query_positions(run.query_ids)
-    if complete:
-        query_ids = qrels.query_ids
-        run_of_query = run.query_positions(query_ids)
-        qrels_of_query = np.arange(len(qrels), dtype=np.int64)
-    else:
-        run_of_query = np.flatnonzero(qrels_of_run_query >= 0)
-        query_ids = run.query_ids[run_of_query]
-        qrels_of_query = qrels_of_run_query[run_of_query]
-    if query_ids.size == 0:
-        raise RankValueError("no query is in both the run and the qrels: nothing to evaluate")
-
-    # the evaluated queries' rankings, one after the other (empty for -c queries the run lacks)
-    counts = np.where(run_of_query >= 0, run.counts()[run_of_query], 0)
-    offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
-    starts = np.where(run_of_query >= 0, run.offsets[:-1][run_of_query], 0)
-    rows = np.repeat(starts - offsets[:-1], counts) + np.arange(offsets[-1])
-    labels = label_runs(offsets, run.doc_codes[rows], qrels.offsets, qrels.doc_codes, qrels.relevance, qrels_of_query)
-
-    judged_query = np.repeat(np.arange(len(qrels)), qrels.counts())
-    relevant = np.bincount(judged_query, weights=qrels.relevance >= level, minlength=len(qrels))
-    judged_nonrelevant = np.bincount(
-        judged_query, weights=(qrels.relevance >= 0) & (qrels.relevance < level), minlength=len(qrels)
-    )
-    matrix = tm.trec_measures(
-        offsets, labels, level,
-        relevant[qrels_of_query].astype(np.int64), judged_nonrelevant[qrels_of_query].astype(np.int64),
-        qrels.offsets[qrels_of_query], qrels.offsets[qrels_of_query + 1], qrels.relevance,
-        measures_plan.recall_points, measures_plan.cutoffs, measures_plan.multiples,
-        measures_plan.average_points, measures_plan.utility, _gain_table(measures_plan.gains),
-    )
-
-    per_query: dict[str, NDArray[Any]] = {}
+    rankings = _rankings(qrels, run, complete, limit)
+    names: list[str] = []
+    per_query: dict[str, Any] = {}
     summary: dict[str, Any] = {}
-    for name in names:
-        family = measures_plan.family_of[name]
-        if family == "relstring":  # per query only
-            per_query[name] = _relstrings(labels, offsets, measures_plan.relstring_length)
-        elif family == "runid":
-            summary[name] = run.name or ""
-        elif family == "num_q":
-            summary[name] = float(query_ids.size)
-        else:
-            values = matrix[:, _column(measures_plan, name)]
-            if family not in _SUMMARY_ONLY:
-                per_query[name] = values
-            if family in _GEOMETRIC:
-                summary[name] = float(np.exp(values.mean()))
-            elif family in COUNT_MEASURES:
-                summary[name] = float(values.sum())
-            else:
-                summary[name] = float(values.mean())
-    return Evaluation(run.name, query_ids, names, per_query, summary)
+    for at, (measures_plan, direct_names) in plans.items():
+        values, totals = _measure(rankings, measures_plan, at)
+        for name in measures_plan.names:
+            shown_as = ([name] if name in direct_names else []) + translated.get(at, {}).get(name, [])
+            for shown in shown_as:
+                if shown in names:
+                    continue
+                names.append(shown)
+                if name in values:
+                    per_query[shown] = values[name]
+                if name in totals:
+                    summary[shown] = totals[name]
+    return Evaluation(rankings.run_name, rankings.query_ids, tuple(names), per_query, summary)
