@@ -137,3 +137,29 @@ def test_format_prints_counts_as_integers():
         "num_ret               \tq\t1", "map                   \tq\t1.0000",
         "runid                 \tall\tsys", "num_ret               \tall\t1", "map                   \tall\t1.0000",
     ]
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_judged_only_agrees_with_pytrec_eval(seed):
+    """-J drops docs outside the pool and unjudged ones before anything is computed."""
+    run, qrels = reference.random_case(np.random.default_rng(seed))
+    names = [n for n in PYTREC_NAMES if not n.startswith(("iprec_at_recall_", "11pt_avg"))]
+    ours = evaluate(qrels, run, names, judged_only=True)
+    theirs = pytrec_eval.RelevanceEvaluator(qrels, set(pytrec_eval.supported_measures), judged_docs_only_flag=True).evaluate(run)
+    for i, qid in enumerate(ours.query_ids.tolist()):
+        for name in names:
+            assert math.isclose(ours.per_query[name][i], theirs[qid][name], abs_tol=1e-9), (qid, name)
+
+
+def test_judged_only_and_collection_size_by_hand():
+    qrels = {"q": {"a": 1, "b": 0, "c": -1}}
+    run = {"q": {"x": 5.0, "c": 4.0, "b": 3.0, "a": 2.0}}  # x not in the pool, c unjudged
+    plain = evaluate(qrels, run, ["num_ret", "P_5", "recip_rank"])
+    judged = evaluate(qrels, run, ["num_ret", "P_5", "recip_rank"], judged_only=True)
+    assert plain.summary == {"num_ret": 4.0, "P_5": 0.2, "recip_rank": 0.25}
+    assert judged.summary == {"num_ret": 2.0, "P_5": 0.2, "recip_rank": 0.5}
+    # utility's fourth coefficient counts non-relevant docs not retrieved: N + relret - ret - rel
+    utility = evaluate(qrels, run, ["utility.0,0,0,1"], collection_size=100).summary["utility_0,0,0,1"]
+    assert utility == 100 + 1 - 4 - 1
+    with pytest.raises(RankValueError):
+        evaluate(qrels, run, ["map"], collection_size=-1)

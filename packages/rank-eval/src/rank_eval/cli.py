@@ -1,9 +1,10 @@
 """``rank-eval``: a drop-in for trec_eval's command line.
 
-    rank-eval [-q] [-c] [-l LEVEL] [-M MAX_DOCS] [-m MEASURE ...] QRELS RUN
+    rank-eval [-q] [-c] [-J] [-l LEVEL] [-M MAX_DOCS] [-N DOCS] [-m MEASURE ...] QRELS RUN
 
 Flags follow trec_eval: ``-q`` adds per-query lines, ``-c`` averages over every qrels query,
-``-lN`` sets the relevance level, ``-MN`` keeps the first N docs per query, ``-m NAME`` picks
+``-J`` keeps judged docs only, ``-lN`` sets the relevance level, ``-MN`` keeps the first N docs
+per query, ``-NN`` is the collection size (for utility), ``-m NAME`` picks
 measures (repeatable; ``official`` is the default set, ``all_trec`` every measure, and
 ``NAME.PARAMS`` sets parameters as in trec_eval: ``P.5,10``, ``ndcg.1=3,2=9``).
 """
@@ -28,6 +29,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("-l", type=int, default=1, dest="level", metavar="LEVEL", help="relevance level (default 1)")
     parser.add_argument("-M", type=int, default=None, dest="max_docs", metavar="N", help="docs per query to evaluate")
     parser.add_argument("-m", action="append", dest="measures", metavar="MEASURE", help="measure to print")
+    parser.add_argument("-J", action="store_true", dest="judged_only", help="evaluate judged docs only")
+    parser.add_argument("-N", type=int, default=0, dest="collection_size", metavar="N", help="docs in the collection (utility)")
     return parser
 
 
@@ -37,6 +40,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         evaluation = evaluate(
             args.qrels, args.run, args.measures or ["official"],
             relevance_level=args.level, complete=args.complete, max_docs=args.max_docs,
+            judged_only=args.judged_only, collection_size=args.collection_size,
         )
     except RankError as exc:
         print(f"rank-eval: {exc}", file=sys.stderr)

@@ -5,7 +5,9 @@ descending (rank-core keeps runs in that order; the file's rank column is ignore
 from the qrels is "not in the pool", one with a negative label is "unjudged", and labels
 ``>= relevance_level`` are relevant. Only queries that are in both the run and the qrels are
 evaluated, unless ``complete=True`` (``-c``): then every qrels query counts, with an empty
-ranking where the run has none. ``max_docs`` (``-M``) keeps the first docs of each ranking.
+ranking where the run has none. ``max_docs`` (``-M``) keeps the first docs of each ranking;
+then ``judged_only`` (``-J``) drops the docs outside the pool and the unjudged ones, keeping the
+order of the rest. ``collection_size`` (``-N``) only matters to ``utility``'s fourth coefficient.
 """
 
 from __future__ import annotations
@@ -121,7 +123,7 @@ class _Rankings:
     run_name: str | None
 
 
-def _rankings(qrels: Any, run: Any, complete: bool, max_docs: int | None) -> _Rankings:
+def _rankings(qrels: Any, run: Any, complete: bool, max_docs: int | None, judged_only: bool) -> _Rankings:
     run, qrels = _coerce(run, Run, "run"), _coerce(qrels, Qrels, "qrels")
     if max_docs is not None:
         run = run.top_k(max_docs)
@@ -143,10 +145,17 @@ def _rankings(qrels: Any, run: Any, complete: bool, max_docs: int | None) -> _Ra
     starts = np.where(run_of_query >= 0, run.offsets[:-1][run_of_query], 0)
     rows = np.repeat(starts - offsets[:-1], counts) + np.arange(offsets[-1])
     labels = label_runs(offsets, run.doc_codes[rows], qrels.offsets, qrels.doc_codes, qrels.relevance, qrels_of_query)
+    if judged_only:
+        judged = labels >= 0
+        judged_before = np.concatenate([[0], np.cumsum(judged)])  # judged docs before each position
+        offsets = judged_before[offsets].astype(np.int64)
+        labels = labels[judged]
     return _Rankings(query_ids, offsets, labels, qrels, qrels_of_query, run.name)
 
 
-def _measure(rankings: _Rankings, measures: MeasurePlan, level: int) -> tuple[dict[str, Any], dict[str, Any]]:
+def _measure(
+    rankings: _Rankings, measures: MeasurePlan, level: int, collection_size: int
+) -> tuple[dict[str, Any], dict[str, Any]]:
     """``(per_query, summary)`` of the planned measures at one relevance level."""
     qrels, wanted = rankings.qrels, rankings.qrels_of_query
     judged_query = np.repeat(np.arange(len(qrels)), qrels.counts())
@@ -159,7 +168,7 @@ def _measure(rankings: _Rankings, measures: MeasurePlan, level: int) -> tuple[di
         relevant[wanted].astype(np.int64), judged_nonrelevant[wanted].astype(np.int64),
         qrels.offsets[wanted], qrels.offsets[wanted + 1], qrels.relevance,
         measures.recall_points, measures.cutoffs, measures.multiples,
-        measures.average_points, measures.utility, _gain_table(measures.gains),
+        measures.average_points, measures.utility, _gain_table(measures.gains), collection_size,
     )
     per_query: dict[str, Any] = {}
     summary: dict[str, Any] = {}
@@ -192,6 +201,8 @@ def evaluate(
     relevance_level: int = 1,
     complete: bool = False,
     max_docs: int | None = None,
+    judged_only: bool = False,
+    collection_size: int = 0,
 ) -> Evaluation:
     """Evaluate ``run`` against ``qrels`` with trec_eval's semantics (see the module docstring).
 
@@ -203,6 +214,7 @@ def evaluate(
     """
     level = check_k(relevance_level, name="relevance_level")
     limit = check_k(max_docs, name="max_docs", allow_none=True)
+    size = check_k(collection_size, name="collection_size")
     requests = ["official"] if measures is None else [measures] if isinstance(measures, str) else list(measures)
     # one plan per relevance level; results of ir-measures names are shown under those names
     direct: dict[int, list[str]] = {}
@@ -220,12 +232,12 @@ def evaluate(
         for at in dict.fromkeys([*direct, *translated])
     }
 
-    rankings = _rankings(qrels, run, complete, limit)
+    rankings = _rankings(qrels, run, complete, limit, bool(judged_only))
     names: list[str] = []
     per_query: dict[str, Any] = {}
     summary: dict[str, Any] = {}
     for at, (measures_plan, direct_names) in plans.items():
-        values, totals = _measure(rankings, measures_plan, at)
+        values, totals = _measure(rankings, measures_plan, at, size)
         for name in measures_plan.names:
             shown_as = ([name] if name in direct_names else []) + translated.get(at, {}).get(name, [])
             for shown in shown_as:

@@ -317,7 +317,7 @@ def _gain_measures(labels, judged):
 
 @kernel
 def measures_one(labels, judged, level, num_rel, num_nonrel, recall_points, cutoffs, multiples,
-                 average_points, utility, gains, out):
+                 average_points, utility, gains, collection_size, out):
     """Fill one query's row: the fixed columns, then the families laid out by :func:`layout`."""
     n = labels.size
     out[:] = 0.0
@@ -384,9 +384,9 @@ def measures_one(labels, judged, level, num_rel, num_nonrel, recall_points, cuto
     if out[SET_P] + out[SET_RECALL] > 0.0:
         out[SET_F] = 2.0 * out[SET_P] * out[SET_RECALL] / (out[SET_P] + out[SET_RECALL])
     out[LOG_BPREF] = math.log(max(out[BPREF], MIN_GEO_MEAN))
-    # contingency-table utility; the collection size (-N) is 0
-    out[UTILITY] = (utility[0] * rel_so_far + utility[1] * (n - rel_so_far)
-                    + utility[2] * (num_rel - rel_so_far) + utility[3] * (rel_so_far - n - num_rel))
+    # contingency-table utility; non-relevant docs not retrieved need the collection size (-N)
+    out[UTILITY] = (utility[0] * rel_so_far + utility[1] * (n - rel_so_far) + utility[2] * (num_rel - rel_so_far)
+                    + utility[3] * (collection_size + rel_so_far - n - num_rel))
     out[RBP], out[RBP_RESID] = _rank_biased_precision(labels, judged, RBP_PERSISTENCE)
     out[INF_AP] = _inferred_ap(labels, level, num_rel)
     bin_g = 0.0
@@ -440,11 +440,11 @@ def measures_one(labels, judged, level, num_rel, num_nonrel, recall_points, cuto
 
 @kernel(parallel=True)
 def trec_measures(offsets, labels, level, num_rel, num_nonrel, judged_starts, judged_ends, judged,
-                  recall_points, cutoffs, multiples, average_points, utility, gains):
+                  recall_points, cutoffs, multiples, average_points, utility, gains, collection_size):
     """:func:`measures_one` for every query: a ``(n_queries, width)`` array (see :func:`layout`).
 
     ``judged[judged_starts[q]:judged_ends[q]]`` are query ``q``'s judgment labels; ``gains[l]``
-    is ndcg's gain for label ``l`` (NaN: the label itself).
+    is ndcg's gain for label ``l`` (NaN: the label itself); ``collection_size`` is trec_eval's -N.
     """
     n_queries = offsets.size - 1
     width = N_FIXED + recall_points.size + len(CUTOFF_FAMILIES) * cutoffs.size + multiples.size
@@ -453,6 +453,6 @@ def trec_measures(offsets, labels, level, num_rel, num_nonrel, judged_starts, ju
         measures_one(
             labels[offsets[q] : offsets[q + 1]], judged[judged_starts[q] : judged_ends[q]],
             level, num_rel[q], num_nonrel[q], recall_points, cutoffs, multiples,
-            average_points, utility, gains, out[q],
+            average_points, utility, gains, collection_size, out[q],
         )
     return out
