@@ -44,12 +44,12 @@ _FIXED_COLUMN = {
 }
 
 
-def _column(measures: MeasurePlan, name: str) -> int:
+def _column(measures: MeasurePlan, layout: dict[str, int], name: str) -> int:
+    """Column of a printed measure in the kernel output laid out as ``layout``."""
     family = measures.family_of[name]
     if family in _FIXED_COLUMN:
         return _FIXED_COLUMN[family]
-    starts = tm.layout(measures.recall_points.size, measures.cutoffs.size, measures.multiples.size)
-    return starts[family] + measures.param_of[name]
+    return layout[family] + measures.param_of[name]
 
 
 def _gain_table(gains: dict[int, float]) -> NDArray[np.float64]:
@@ -170,6 +170,7 @@ def _measure(
         measures.recall_points, measures.cutoffs, measures.multiples,
         measures.average_points, measures.utility, _gain_table(measures.gains), collection_size,
     )
+    layout = tm.layout(measures.recall_points.size, measures.cutoffs.size, measures.multiples.size)
     per_query: dict[str, Any] = {}
     summary: dict[str, Any] = {}
     for name in measures.names:
@@ -181,7 +182,7 @@ def _measure(
         elif family == "num_q":
             summary[name] = float(rankings.query_ids.size)
         else:
-            values = matrix[:, _column(measures, name)]
+            values = matrix[:, _column(measures, layout, name)]
             if family not in _SUMMARY_ONLY:
                 per_query[name] = values
             if family in _GEOMETRIC:

@@ -112,10 +112,9 @@ def _precision_at_multiples_of_r(labels, level, num_rel, num_rel_ret, multiples,
 
 
 @kernel
-def _ndcg_at_cutoffs(labels, judged, cutoffs, out):
+def _ndcg_at_cutoffs(labels, ideal, cutoffs, out):
     """nDCG at each cutoff: labels as gains (negative: 0), discount log2(rank + 1), the ideal
-    ranking every judged doc of the query by label."""
-    ideal = np.sort(judged)[::-1]
+    ranking every judged doc of the query by label (``ideal``: its labels, descending)."""
     dcg = 0.0
     c = 0
     for i in range(labels.size):
@@ -175,17 +174,14 @@ def _ndcg(labels, judged, gains):
 
 
 @kernel
-def _rank_biased_precision(labels, judged, persistence):
+def _rank_biased_precision(labels, top_label, persistence):
     """``(rbp, rbp_resid)`` as trec_eval computes them.
 
     Gains are the labels (negative: 0), scaled to [0, 1] by the query's highest label when that
     exceeds 1. The residual is only set when the ranking holds docs outside the pool or
     unjudged: the weight of the unseen tail plus that of those docs.
     """
-    top = 0
-    for label in judged:
-        top = max(top, label)
-    scale = float(top) if top > 1 else 1.0
+    scale = float(top_label) if top_label > 1 else 1.0
     total = 0.0
     unjudged_weight = 0.0
     unjudged = 0
@@ -238,15 +234,19 @@ def _add_ndcg_point(dcg, ideal_dcg, total, points):
 
 
 @kernel
-def _gain_measures(labels, judged):
+def _gain_measures(labels, ideal_labels):
     """trec_eval's gain-based experimental measures: ``(G, ndcg_rel, Rndcg)``.
 
     Gains are labels (negative: 0); the ideal ranking orders the judged docs by label, and its
     positive part is "live" until the first ideal gain of 0. The loops follow trec_eval's:
     while the ideal is live, then the rest of the ranking, then the rest of the ideal.
+    ``ideal_labels`` are the query's judgment labels, descending.
     """
     n = labels.size
-    ideal = np.sort(judged[judged >= 0])[::-1]
+    n_judged = 0  # the non-negative labels: a prefix, since they are sorted descending
+    while n_judged < ideal_labels.size and ideal_labels[n_judged] >= 0:
+        n_judged += 1
+    ideal = ideal_labels[:n_judged]
     n_pos = 0
     while n_pos < ideal.size and ideal[n_pos] > 0:
         n_pos += 1
@@ -387,7 +387,9 @@ def measures_one(labels, judged, level, num_rel, num_nonrel, recall_points, cuto
     # contingency-table utility; non-relevant docs not retrieved need the collection size (-N)
     out[UTILITY] = (utility[0] * rel_so_far + utility[1] * (n - rel_so_far) + utility[2] * (num_rel - rel_so_far)
                     + utility[3] * (collection_size + rel_so_far - n - num_rel))
-    out[RBP], out[RBP_RESID] = _rank_biased_precision(labels, judged, RBP_PERSISTENCE)
+    ideal = np.sort(judged)[::-1]  # the ideal ranking's labels, shared by the gain measures
+    top_label = ideal[0] if ideal.size else 0
+    out[RBP], out[RBP_RESID] = _rank_biased_precision(labels, top_label, RBP_PERSISTENCE)
     out[INF_AP] = _inferred_ap(labels, level, num_rel)
     bin_g = 0.0
     rel_seen = 0
@@ -398,9 +400,9 @@ def measures_one(labels, judged, level, num_rel, num_nonrel, recall_points, cuto
     if rel_seen > 0:
         out[BIN_G] = bin_g / num_rel
     if num_rel > 0:
-        out[G], out[NDCG_REL], out[R_NDCG] = _gain_measures(labels, judged)
+        out[G], out[NDCG_REL], out[R_NDCG] = _gain_measures(labels, ideal)
     else:
-        out[G], out[NDCG_REL], _ = _gain_measures(labels, judged)
+        out[G], out[NDCG_REL], _ = _gain_measures(labels, ideal)
 
     _interpolated_precision(labels, level, num_rel, rel_so_far, recall_points, out[N_FIXED : N_FIXED + recall_points.size])
     averaged = np.zeros(average_points.size)
@@ -419,7 +421,7 @@ def measures_one(labels, judged, level, num_rel, num_nonrel, recall_points, cuto
         for k in range(n_cut):
             out[base + k] = rel_at_cut[k] / num_rel  # recall
     base += n_cut
-    _ndcg_at_cutoffs(labels, judged, cutoffs, out[base : base + n_cut])
+    _ndcg_at_cutoffs(labels, ideal, cutoffs, out[base : base + n_cut])
     base += n_cut
     if num_rel > 0:
         for k in range(n_cut):
