@@ -64,3 +64,36 @@ def random_case(rng):
             judged = rng.choice(60, size=rng.integers(1, 30), replace=False)
             qrels[f"q{q}"] = {f"d{x}": int(rng.choice([-1, 0, 0, 1, 2, 3])) for x in judged}
     return run, qrels
+
+
+def precision_at_multiple_of_r(labels: list[int | None], num_rel: int, multiple: float, level: int = 1) -> float:
+    """trec_eval's Rprec_mult: precision at rank int(multiple * R + 0.9); missing ranks count as
+    non-relevant, and a rank of 0 gives 0."""
+    cutoff = int(multiple * num_rel + 0.9)
+    return precision_at(labels, cutoff, level) if cutoff > 0 else 0.0
+
+
+def judgment_group_values(
+    ranking: dict[str, float] | None,
+    groups: list[dict[str, int]],
+    *,
+    cutoffs: list[int],
+    multiples: list[float],
+    level: int = 1,
+    max_docs: int | None = None,
+    judged_only: bool = False,
+) -> dict[str, float]:
+    """map_avgjg, P_avgjg_k and Rprec_mult_avgjg_m of one query judged by ``groups`` (each a
+    {doc: label} dict, in group order): each plain measure with one group's judgments, averaged."""
+    totals: dict[str, float] = {}
+    for judgments in groups:
+        labels = ranked_labels(ranking or {}, judgments)[:max_docs]
+        if judged_only:
+            labels = [label for label in labels if label is not None and label >= 0]
+        num_rel = sum(1 for label in judgments.values() if label >= level)
+        values = {"map_avgjg": average_precision(labels, num_rel, level)}
+        values |= {f"P_avgjg_{k}": precision_at(labels, k, level) for k in cutoffs}
+        values |= {f"Rprec_mult_avgjg_{m:.2f}": precision_at_multiple_of_r(labels, num_rel, m, level) for m in multiples}
+        for name, value in values.items():
+            totals[name] = totals.get(name, 0.0) + value
+    return {name: total / len(groups) for name, total in totals.items()}

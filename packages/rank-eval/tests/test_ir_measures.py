@@ -10,7 +10,7 @@ import reference
 
 from rank_core import RankValueError
 from rank_eval import evaluate
-from rank_eval.measures import from_ir_measures
+from rank_eval.names import Resolved, resolve
 
 ir_measures = pytest.importorskip("ir_measures")
 
@@ -46,13 +46,18 @@ def test_same_measure_under_two_names():
 
 @pytest.mark.parametrize(
     ("name", "message"),
-    [("P", None), ("nDCG(gains=2)@10", "only the rel=N argument"), ("P@", None), ("Success", "needs a cutoff"),
-     ("RR@10", "takes no cutoff"), ("P(rel=x)@5", "only the rel=N argument")],
+    [("nDCG(gains=2)@10", "unknown argument"), ("P@", "positive integer"), ("P@2.5", "positive integer"),
+     ("Success", "needs a cutoff"), ("Rprec@10", "takes no cutoff"), ("P(rel=x)@5", "key=value literals"),
+     ("P(rel=1.5)@5", "rel must be an integer"), ("nDCG(dcg='exp')@5", "dcg must be"),
+     ("RBP(p=1)", "strictly between"), ("ndcg_cutt_10", "did you mean ndcg_cut"), ("nDGC@10", "did you mean nDCG")],
 )
-def test_translation_errors(name, message):
-    if message is None:  # not ir-measures syntax: left to trec_eval's names
-        assert from_ir_measures(name) is None
-        return
+def test_name_errors(name, message):
     with pytest.raises(RankValueError, match=message) as info:
-        from_ir_measures(name)
+        resolve(name)
     assert isinstance(info.value, ValueError)
+
+
+def test_trec_eval_names_come_first():
+    assert resolve("P") == Resolved("P")  # trec_eval's P family, not ir-measures' P (which needs a cutoff)
+    assert resolve("Rprec") == Resolved("Rprec")
+    assert resolve("P(rel=2)@5") == Resolved("P_5", 2)

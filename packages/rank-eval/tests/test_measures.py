@@ -30,7 +30,7 @@ def test_parameters_are_parsed_and_sorted_like_trec_eval():
 @pytest.mark.parametrize(
     ("request_", "message"),
     [
-        ("mapp", "unknown measure 'mapp'; did you mean map"),
+        ("mapp", "unknown trec_eval measure 'mapp'; did you mean map"),
         ("map.5", "map takes no parameters"),
         ("P.0,5", "positive and distinct"),
         ("P.5,5", "positive and distinct"),

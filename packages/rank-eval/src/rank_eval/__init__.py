@@ -1,13 +1,27 @@
 """rank-eval: IR evaluation with trec_eval's numbers, from Python and from the command line.
 
-Work in progress (issue 3): :func:`evaluate` and the ``rank-eval`` command compute every measure
-of trec_eval's ``all_trec`` set (:data:`ALL_TREC_MEASURES`), with its parameters, semantics and
-output format.
+:func:`evaluate` computes every measure of trec_eval's ``all_trec`` set (:data:`ALL_TREC_MEASURES`)
+with its parameters and semantics, plus measures beyond it (ERR, RBP, exponential-gain nDCG,
+Judged, RR@k, Hits, F), under trec_eval, ir-measures or ranx names; :func:`evaluate_judgment_groups`
+and :func:`to_zscores` are trec_eval's ``-R qrels_jg`` and ``-Z``; :func:`format_trec_eval` prints
+trec_eval's output format, and the ``rank-eval`` command is a drop-in for trec_eval.
 """
 
 from rank_eval.__about__ import __version__
 from rank_eval.evaluate import Evaluation, evaluate
+from rank_eval.judgment_groups import evaluate_judgment_groups
 from rank_eval.measures import ALL_TREC_MEASURES, DEFAULT_MEASURES
 from rank_eval.trec_format import format_trec_eval
+from rank_eval.zscores import read_zscores, to_zscores
 
-__all__ = ["ALL_TREC_MEASURES", "DEFAULT_MEASURES", "Evaluation", "__version__", "evaluate", "format_trec_eval"]
+__all__ = [
+    "ALL_TREC_MEASURES",
+    "DEFAULT_MEASURES",
+    "Evaluation",
+    "__version__",
+    "evaluate",
+    "evaluate_judgment_groups",
+    "format_trec_eval",
+    "read_zscores",
+    "to_zscores",
+]

@@ -13,18 +13,21 @@ order of the rest. ``collection_size`` (``-N``) only matters to ``utility``'s fo
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal, overload
 
 import numpy as np
 from numpy.typing import NDArray
 
 from rank_core import Qrels, RankTypeError, RankValueError, Run, align
+from rank_core.optional import require
 from rank_core.validation import check_k
+from rank_eval._kernels import extra_measures as em
 from rank_eval._kernels import trec_measures as tm
 from rank_eval._kernels.judgments import NOT_IN_POOL, label_runs
-from rank_eval.measures import MeasurePlan, from_ir_measures, plan
+from rank_eval.measures import MeasurePlan, plan
+from rank_eval.names import ExtraMeasure, resolve
 
 __all__ = ["Evaluation", "evaluate"]
 
@@ -79,20 +82,52 @@ def _relstrings(labels: NDArray[np.int64], offsets: NDArray[np.int64], length: i
     )
 
 
-@dataclass(frozen=True)
-class Evaluation:
-    """Per-query values and the summary of one evaluation.
+@dataclass(frozen=True, eq=False)
+class Evaluation(Mapping[str, Any]):
+    """The result of :func:`evaluate`: a mapping of measure name to its value over all queries,
+    with each query's values alongside.
 
-    ``per_query[name]`` holds one value per evaluated query (``query_ids`` order) for every
-    measure except the summary-only ones (``relstring``: strings); ``summary[name]`` is the
-    value over all queries, for every measure except the per-query-only ``relstring``.
+    ``evaluation["ndcg@10"]`` is the mean over the evaluated queries (summed for the counts
+    ``num_ret``, ``num_rel``, ...; a geometric mean for ``gm_map``/``gm_bpref``; the run's name
+    for ``runid``). ``per_query[name]`` holds one value per query (``query_ids`` order) for every
+    measure except the summary-only ones (``runid``, ``num_q``, ``gm_*``); ``relstring`` has
+    per-query strings only.
     """
 
     run_name: str | None
     query_ids: NDArray[np.str_]
     measures: tuple[str, ...]
     per_query: Mapping[str, NDArray[Any]]
-    summary: Mapping[str, float]
+    summary: Mapping[str, Any]
+
+    def __getitem__(self, name: str) -> Any:
+        try:
+            return self.summary[name]
+        except KeyError:
+            raise KeyError(f"{name!r} was not evaluated; evaluated: {', '.join(self.summary)}") from None
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.summary)
+
+    def __len__(self) -> int:
+        return len(self.summary)
+
+    def __repr__(self) -> str:
+        values = ", ".join(f"{name!r}: {value!r}" for name, value in self.summary.items())
+        return f"Evaluation({len(self.query_ids)} queries, {{{values}}})"
+
+    def per_query_dict(self) -> dict[str, dict[str, Any]]:
+        """``{measure: {qid: value}}`` for the measures with per-query values."""
+        qids = self.query_ids.tolist()
+        return {name: dict(zip(qids, values.tolist(), strict=True)) for name, values in self.per_query.items()}
+
+    def to_pandas(self) -> Any:
+        """The per-query values as a DataFrame: one row per query (index ``query_id``), one
+        column per measure (needs pandas)."""
+        pd = require("pandas", feature="Evaluation.to_pandas", distribution="rank-eval", extra="pandas")
+        frame = pd.DataFrame({name: self.per_query[name] for name in self.measures if name in self.per_query})
+        frame.index = pd.Index(self.query_ids, name="query_id")
+        return frame
 
 
 def _coerce(value: Any, kind: type[Run] | type[Qrels], what: str) -> Any:
@@ -153,19 +188,53 @@ def _rankings(qrels: Any, run: Any, complete: bool, max_docs: int | None, judged
     return _Rankings(query_ids, offsets, labels, qrels, qrels_of_query, run.name)
 
 
-def _measure(
-    rankings: _Rankings, measures: MeasurePlan, level: int, collection_size: int
-) -> tuple[dict[str, Any], dict[str, Any]]:
-    """``(per_query, summary)`` of the planned measures at one relevance level."""
+@dataclass
+class _LevelRequests:
+    """The requests evaluated at one relevance level: trec_eval specs under their printed
+    names, other spellings of trec_eval measures and extra measures under the requested name."""
+
+    trec_direct: list[str] = field(default_factory=list)
+    trec_translated: dict[str, list[str]] = field(default_factory=dict)
+    extras: dict[ExtraMeasure, list[str]] = field(default_factory=dict)
+
+
+def _group_by_level(requests: list[str], level: int) -> dict[int, _LevelRequests]:
+    """Resolve every request (bad names fail here, before any work) and group them by level."""
+    groups: dict[int, _LevelRequests] = {}
+    for request in requests:
+        resolved = resolve(request)
+        at = level if resolved.level is None else check_k(resolved.level, name=f"rel in {request}")
+        group = groups.setdefault(at, _LevelRequests())
+        if isinstance(resolved.measure, ExtraMeasure):
+            group.extras.setdefault(resolved.measure, []).append(request)
+        elif resolved.measure == request:
+            group.trec_direct.append(request)
+        else:
+            group.trec_translated.setdefault(resolved.measure, []).append(request)
+    for group in groups.values():  # parameters of trec_eval specs are checked here too
+        plan(group.trec_direct + list(group.trec_translated))
+    return groups
+
+
+def _judgment_counts(rankings: _Rankings, level: int) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """Relevant and judged non-relevant judgments of each evaluated query at ``level``."""
     qrels, wanted = rankings.qrels, rankings.qrels_of_query
     judged_query = np.repeat(np.arange(len(qrels)), qrels.counts())
     relevant = np.bincount(judged_query, weights=qrels.relevance >= level, minlength=len(qrels))
     judged_nonrelevant = np.bincount(
         judged_query, weights=(qrels.relevance >= 0) & (qrels.relevance < level), minlength=len(qrels)
     )
+    return relevant[wanted].astype(np.int64), judged_nonrelevant[wanted].astype(np.int64)
+
+
+def _trec_measures(
+    rankings: _Rankings, measures: MeasurePlan, level: int, collection_size: int
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """``(per_query, summary)`` of the planned trec_eval measures at one relevance level."""
+    qrels, wanted = rankings.qrels, rankings.qrels_of_query
+    relevant, judged_nonrelevant = _judgment_counts(rankings, level)
     matrix = tm.trec_measures(
-        rankings.offsets, rankings.labels, level,
-        relevant[wanted].astype(np.int64), judged_nonrelevant[wanted].astype(np.int64),
+        rankings.offsets, rankings.labels, level, relevant, judged_nonrelevant,
         qrels.offsets[wanted], qrels.offsets[wanted + 1], qrels.relevance,
         measures.recall_points, measures.cutoffs, measures.multiples,
         measures.average_points, measures.utility, _gain_table(measures.gains), collection_size,
@@ -194,59 +263,88 @@ def _measure(
     return per_query, summary
 
 
+def _extra_measures(rankings: _Rankings, extras: list[ExtraMeasure], level: int) -> NDArray[np.float64]:
+    """The extra measures' per-query values: a ``(n_queries, len(extras))`` array."""
+    qrels, wanted = rankings.qrels, rankings.qrels_of_query
+    relevant, _ = _judgment_counts(rankings, level)
+    return em.extra_measures(
+        rankings.offsets, rankings.labels, level, relevant,
+        qrels.offsets[wanted], qrels.offsets[wanted + 1], qrels.relevance,
+        np.array([m.code for m in extras], dtype=np.int64),
+        np.array([m.cutoff for m in extras], dtype=np.int64),
+        np.array([m.params for m in extras], dtype=np.float64).reshape(len(extras), 2),
+    )
+
+
+@overload
+def evaluate(
+    qrels: Any, run: Any, metrics: str | Sequence[str] | None = ..., *, per_query: Literal[False] = ...,
+    relevance_level: int = ..., complete: bool = ..., max_docs: int | None = ..., judged_only: bool = ...,
+    collection_size: int = ...,
+) -> Evaluation: ...
+@overload
+def evaluate(
+    qrels: Any, run: Any, metrics: str | Sequence[str] | None = ..., *, per_query: Literal[True],
+    relevance_level: int = ..., complete: bool = ..., max_docs: int | None = ..., judged_only: bool = ...,
+    collection_size: int = ...,
+) -> dict[str, dict[str, Any]]: ...
 def evaluate(
     qrels: Any,
     run: Any,
-    measures: Sequence[str] | None = None,
+    metrics: str | Sequence[str] | None = None,
     *,
+    per_query: bool = False,
     relevance_level: int = 1,
     complete: bool = False,
     max_docs: int | None = None,
     judged_only: bool = False,
     collection_size: int = 0,
-) -> Evaluation:
+) -> Evaluation | dict[str, dict[str, Any]]:
     """Evaluate ``run`` against ``qrels`` with trec_eval's semantics (see the module docstring).
 
     ``qrels`` and ``run`` may be rank-core objects, ``{qid: {doc: value}}`` dicts, DataFrames
-    or TREC file paths. ``measures`` are trec_eval ``-m`` specs or printed names, or
-    ir-measures names (``nDCG@10``, ``P(rel=2)@5``, ``AP``, ``RR``, ``R@100``), which keep
-    their own name in the result (see :mod:`rank_eval.measures`). Default: trec_eval's default
-    set (``"official"``). Results come in trec_eval's order.
+    or TREC file paths. ``metrics`` are measure names in trec_eval's spelling (``ndcg_cut_10``,
+    ``P.5,10``, ``map``, ``recip_rank``, sets ``official``/``all_trec``), ir-measures'
+    (``nDCG@10``, ``P(rel=2)@5``, ``AP``, ``RR@10``, ``ERR@20``, ``RBP(p=0.8)``) or ranx's
+    (``ndcg@10``, ``precision@10``, ``recall@100``, ``mrr``); see :mod:`rank_eval.names`. Default:
+    trec_eval's default set (``"official"``). trec_eval-spelled results come first, in trec_eval's
+    order and under its printed names; the others follow in request order under the requested name.
+
+    Returns an :class:`Evaluation` (a mapping of measure to value over all queries, with the
+    per-query values in ``.per_query``), or with ``per_query=True`` the ``{measure: {qid: value}}``
+    dict of the measures that have per-query values.
     """
     level = check_k(relevance_level, name="relevance_level")
     limit = check_k(max_docs, name="max_docs", allow_none=True)
     size = check_k(collection_size, name="collection_size")
-    requests = ["official"] if measures is None else [measures] if isinstance(measures, str) else list(measures)
-    # one plan per relevance level; results of ir-measures names are shown under those names
-    direct: dict[int, list[str]] = {}
-    translated: dict[int, dict[str, list[str]]] = {}
-    for request in requests:
-        ir_name = from_ir_measures(request)
-        if ir_name is None:
-            direct.setdefault(level, []).append(request)
-            continue
-        trec_name, own_level = ir_name
-        at = level if own_level is None else check_k(own_level, name=f"rel in {request}")
-        translated.setdefault(at, {}).setdefault(trec_name, []).append(request)
-    plans = {  # bad names fail here, before any work
-        at: (plan(direct.get(at, []) + list(translated.get(at, {}))), set(plan(direct[at]).names) if at in direct else set())
-        for at in dict.fromkeys([*direct, *translated])
-    }
+    requests = ["official"] if metrics is None else [metrics] if isinstance(metrics, str) else list(metrics)
+    if not requests:
+        raise RankValueError("no measure requested: pass measure names, e.g. ['ndcg@10', 'map']")
+    groups = _group_by_level(requests, level)
 
     rankings = _rankings(qrels, run, complete, limit, bool(judged_only))
-    names: list[str] = []
-    per_query: dict[str, Any] = {}
-    summary: dict[str, Any] = {}
-    for at, (measures_plan, direct_names) in plans.items():
-        values, totals = _measure(rankings, measures_plan, at, size)
-        for name in measures_plan.names:
-            shown_as = ([name] if name in direct_names else []) + translated.get(at, {}).get(name, [])
-            for shown in shown_as:
-                if shown in names:
-                    continue
-                names.append(shown)
-                if name in values:
-                    per_query[shown] = values[name]
-                if name in totals:
-                    summary[shown] = totals[name]
-    return Evaluation(rankings.run_name, rankings.query_ids, tuple(names), per_query, summary)
+    direct: list[str] = []
+    shown: dict[str, tuple[Any, Any]] = {}  # requested name -> (per-query values or None, summary)
+    for at, group in groups.items():
+        trec_plan = plan(group.trec_direct + list(group.trec_translated))
+        if trec_plan.names:
+            values, totals = _trec_measures(rankings, trec_plan, at, size)
+            direct_names = set(plan(group.trec_direct).names) if group.trec_direct else set()
+            for name in trec_plan.names:
+                for alias in ([name] if name in direct_names else []) + group.trec_translated.get(name, []):
+                    if alias in direct_names and alias not in direct:
+                        direct.append(alias)
+                    shown.setdefault(alias, (values.get(name), totals.get(name)))
+        if group.extras:
+            extras = list(group.extras)
+            matrix = _extra_measures(rankings, extras, at)
+            for column, measure in enumerate(extras):
+                for alias in group.extras[measure]:
+                    shown.setdefault(alias, (matrix[:, column], float(matrix[:, column].mean())))
+    names = direct + [request for request in dict.fromkeys(requests) if request in shown and request not in direct]
+    evaluation = Evaluation(
+        rankings.run_name, rankings.query_ids, tuple(names),
+        {name: shown[name][0] for name in names if shown[name][0] is not None},
+        {name: shown[name][1] for name in names if shown[name][1] is not None},
+    )
+    return evaluation.per_query_dict() if per_query else evaluation

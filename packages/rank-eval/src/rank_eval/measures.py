@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import difflib
 import math
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -19,7 +18,7 @@ from numpy.typing import NDArray
 
 from rank_core import RankValueError
 
-__all__ = ["ALL_TREC_MEASURES", "DEFAULT_MEASURES", "MeasurePlan", "from_ir_measures", "plan"]
+__all__ = ["ALL_TREC_MEASURES", "DEFAULT_MEASURES", "MeasurePlan", "is_trec_measure", "plan", "trec_spellings"]
 
 # Kinds of family: how parameters are parsed and printed.
 _SINGLE = "single"  # no parameters
@@ -127,8 +126,8 @@ def _gains(text: str) -> dict[int, float]:
     return gains
 
 
-def _split(request: str) -> tuple[str, str | None]:
-    """``(family, parameters)`` of a ``-m`` spec or a printed name."""
+def _family(request: str) -> tuple[str, str | None] | None:
+    """``(family, parameters)`` of a ``-m`` spec or a printed name, or None."""
     family, dot, params = request.partition(".")
     if dot and family in _KIND:
         return family, params
@@ -137,9 +136,27 @@ def _split(request: str) -> tuple[str, str | None]:
     for name, kind in _KIND.items():  # printed names: P_5, iprec_at_recall_0.10
         if kind in (_CUTOFFS, _POINTS) and request.startswith(name + "_"):
             return name, request[len(name) + 1 :]
-    close = difflib.get_close_matches(request, [*_KIND, *_SETS], n=3, cutoff=0.5)
-    hint = f"; did you mean {', '.join(close)}?" if close else ""
-    raise RankValueError(f"unknown measure {request!r}{hint}")
+    return None
+
+
+def is_trec_measure(request: str) -> bool:
+    """Whether ``request`` is a trec_eval measure name, ``-m`` spec or set (its parameters are
+    checked by :func:`plan`)."""
+    return request in _SETS or _family(request) is not None
+
+
+def trec_spellings() -> list[str]:
+    """trec_eval's measure families and sets (for suggestions)."""
+    return [*_KIND, *_SETS]
+
+
+def _split(request: str) -> tuple[str, str | None]:
+    found = _family(request)
+    if found is None:
+        close = difflib.get_close_matches(request, trec_spellings(), n=3, cutoff=0.5)
+        hint = f"; did you mean {', '.join(close)}?" if close else ""
+        raise RankValueError(f"unknown trec_eval measure {request!r}{hint}")
+    return found
 
 
 def plan(requests: Sequence[str]) -> MeasurePlan:
@@ -212,55 +229,3 @@ DEFAULT_MEASURES: tuple[str, ...] = plan(["official"]).names
 #: The printed names of trec_eval's ``all_trec`` set with default parameters, in its order.
 ALL_TREC_MEASURES: tuple[str, ...] = plan(["all_trec"]).names
 
-
-# ir-measures names: measure -> (trec_eval name without a cutoff, trec_eval family with one)
-_IR_MEASURES: dict[str, tuple[str | None, str | None]] = {
-    "nDCG": ("ndcg", "ndcg_cut"),
-    "AP": ("map", "map_cut"),
-    "P": (None, "P"),
-    "R": (None, "recall"),
-    "Success": (None, "success"),
-    "IPrec": (None, "iprec_at_recall"),
-    "RR": ("recip_rank", None),
-    "Rprec": ("Rprec", None),
-    "Bpref": ("bpref", None),
-    "infAP": ("infAP", None),
-    "NumQ": ("num_q", None),
-    "NumRet": ("num_ret", None),
-    "NumRel": ("num_rel", None),
-    "NumRelRet": ("num_rel_ret", None),
-    "SetP": ("set_P", None),
-    "SetR": ("set_recall", None),
-    "SetF": ("set_F", None),
-    "SetAP": ("set_map", None),
-}
-_IR_SYNTAX = re.compile(r"(?P<name>[A-Za-z]+)(?:\((?P<args>[^)]*)\))?(?:@(?P<cutoff>[0-9.]+))?")
-
-
-def from_ir_measures(request: str) -> tuple[str, int | None] | None:
-    """``(trec_eval printed name, relevance level or None)`` for an ir-measures name, or None.
-
-    ``nDCG@10`` is ``ndcg_cut_10``, ``P(rel=2)@5`` is ``P_5`` at relevance level 2, ``AP`` is
-    ``map``, ``IPrec@0.5`` is ``iprec_at_recall_0.50``. Names that trec_eval knows are not
-    ir-measures names (``Rprec`` and ``infAP`` are both).
-    """
-    match = _IR_SYNTAX.fullmatch(request)
-    if match is None or match["name"] not in _IR_MEASURES or (request in _KIND and "@" not in request):
-        return None
-    plain, family = _IR_MEASURES[match["name"]]
-    level = None
-    for argument in filter(None, (a.strip() for a in (match["args"] or "").split(","))):
-        key, _, value = argument.partition("=")
-        if key != "rel" or not value.lstrip("-").isdigit():
-            raise RankValueError(f"{request}: only the rel=N argument is supported, got {argument!r}")
-        level = int(value)
-    cutoff = match["cutoff"]
-    if cutoff is None:
-        if plain is None:
-            raise RankValueError(f"{request} needs a cutoff, e.g. {match['name']}@10")
-        return plain, level
-    if family is None:
-        raise RankValueError(f"{request}: {match['name']} takes no cutoff in trec_eval")
-    if family == "iprec_at_recall":
-        return f"{family}_{float(cutoff):.2f}", level
-    return f"{family}_{int(float(cutoff))}", level
