@@ -97,3 +97,56 @@ def judgment_group_values(
         for name, value in values.items():
             totals[name] = totals.get(name, 0.0) + value
     return {name: total / len(groups) for name, total in totals.items()}
+
+
+def _grade(label: int | None) -> int:
+    return max(label or 0, 0)
+
+
+def dcg(labels: list[int | None], k: int | None, *, exponential: bool) -> float:
+    gains = [(2 ** _grade(label) - 1) if exponential else _grade(label) for label in labels[:k]]
+    return sum(gain / math.log2(rank + 1) for rank, gain in enumerate(gains, start=1))
+
+
+def ndcg_exp(labels: list[int | None], judgments: dict[str, int], k: int | None) -> float:
+    ideal = dcg(sorted(judgments.values(), reverse=True), k, exponential=True)
+    return dcg(labels, k, exponential=True) / ideal if ideal > 0 else 0.0
+
+
+def expected_reciprocal_rank(labels: list[int | None], k: int | None, top_grade: int = 4) -> float:
+    """Chapelle et al.: P(stop at a doc of grade g) = (2**g - 1) / 2**top_grade."""
+    total, reach = 0.0, 1.0
+    for rank, label in enumerate(labels[:k], start=1):
+        stop = (2 ** min(_grade(label), top_grade) - 1) / 2**top_grade
+        total += reach * stop / rank
+        reach *= 1 - stop
+    return total
+
+
+def rank_biased_precision(labels: list[int | None], p: float, level: int = 1, top_grade: int = 0) -> float:
+    """Binary gains (label >= level), or graded min(label, top_grade) / top_grade."""
+    def gain(label: int | None) -> float:
+        if top_grade:
+            return min(_grade(label), top_grade) / top_grade
+        return 1.0 if label is not None and label >= level else 0.0
+
+    return (1 - p) * sum(gain(label) * p ** (rank - 1) for rank, label in enumerate(labels, start=1))
+
+
+def rbp_residual(labels: list[int | None], p: float) -> float:
+    """The unjudged docs' weight plus the unseen tail's (p ** depth)."""
+    unjudged = sum(p ** (rank - 1) for rank, label in enumerate(labels, start=1) if label is None or label < 0)
+    return (1 - p) * unjudged + p ** len(labels)
+
+
+def judged_share(labels: list[int | None], k: int) -> float:
+    top = labels[:k]
+    return sum(1 for label in top if label is not None and label >= 0) / len(top) if top else 0.0
+
+
+def f_measure(labels: list[int | None], k: int, num_rel: int, beta: float, level: int = 1) -> float:
+    hits = sum(1 for label in labels[:k] if label is not None and label >= level)
+    precision, recall = hits / k, (hits / num_rel if num_rel else 0.0)
+    if precision + recall == 0:
+        return 0.0
+    return (1 + beta**2) * precision * recall / (beta**2 * precision + recall)

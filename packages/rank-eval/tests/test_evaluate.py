@@ -103,21 +103,43 @@ def test_max_docs_truncates_rankings():
     assert evaluate(qrels, run, ["map", "num_ret"], max_docs=2).summary == {"map": 0.0, "num_ret": 2.0}
 
 
-def test_bad_inputs():
-    with pytest.raises(RankValueError, match="did you mean map") as info:
-        evaluate({"q": {"d": 1}}, {"q": {"d": 1.0}}, ["mapp"])
+@pytest.mark.parametrize(
+    ("qrels", "run", "kwargs", "error", "base", "message"),
+    [
+        ({"q": {"d": 1}}, {"q": {"d": 1.0}}, {"metrics": ["mapp"]}, RankValueError, ValueError, "did you mean map"),
+        ({"q": {"d": 1}}, {"q": {"d": 1.0}}, {"metrics": ["ndcg@x"]}, RankValueError, ValueError, "positive integer"),
+        ({"q": {"d": 1}}, {"q": {"d": 1.0}}, {"metrics": []}, RankValueError, ValueError, "no measure requested"),
+        ({"q": {"d": 1}}, {"other": {"d": 1.0}}, {}, RankValueError, ValueError, "no query is in both"),
+        ({"q": {"d": 1}}, {}, {}, RankValueError, ValueError, "no query is in both"),
+        ({"q": {"d": 1}}, {"q": {"d": float("nan")}}, {}, RankValueError, ValueError, "NaN"),
+        ({"q": {"d": 1.5}}, {"q": {"d": 1.0}}, {}, RankValueError, ValueError, "integer"),
+        ({"q": {"d": 1}}, [("q", "d", 1.0)], {}, RankTypeError, TypeError, "run must be"),
+        ({"q": {"d": 1}}, {"q": {"d": 1.0}}, {"relevance_level": -1}, RankValueError, ValueError, "relevance_level"),
+        ({"q": {"d": 1}}, {"q": {"d": 1.0}}, {"max_docs": -1}, RankValueError, ValueError, "max_docs"),
+    ],
+)
+def test_bad_inputs(qrels, run, kwargs, error, base, message):
+    with pytest.raises(error, match=message) as info:
+        evaluate(qrels, run, **kwargs)
+    assert isinstance(info.value, base)
+
+
+@pytest.mark.parametrize(
+    ("qrels_text", "run_text", "message"),
+    [
+        ("q 0 d\n", "q Q0 d 1 1.0 t\n", "qrels:1"),
+        ("q 0 d 1\n", "q Q0 d 1 nan t\n", "run:1: score is NaN"),
+        ("q 0 d 1\n", "q Q0 d 1 1.0 t\nq Q0 d 2 0.5 t\n", "run:2: duplicate"),
+        ("q 0 d 1\n", "", "run: no"),
+        ("q 0 d 1\n", "# only a comment\n", "run: no"),
+    ],
+)
+def test_malformed_files(tmp_path, qrels_text, run_text, message):
+    (tmp_path / "qrels").write_text(qrels_text)
+    (tmp_path / "run").write_text(run_text)
+    with pytest.raises(ParseError, match=message) as info:
+        evaluate(tmp_path / "qrels", tmp_path / "run")
     assert isinstance(info.value, ValueError)
-    with pytest.raises(RankValueError, match="no query is in both"):
-        evaluate({"q": {"d": 1}}, {"other": {"d": 1.0}})
-    with pytest.raises(RankValueError, match="NaN"):
-        evaluate({"q": {"d": 1}}, {"q": {"d": float("nan")}})
-    with pytest.raises(RankTypeError) as info:
-        evaluate({"q": {"d": 1}}, [("q", "d", 1.0)])
-    assert isinstance(info.value, TypeError)
-    with pytest.raises(RankValueError):
-        evaluate({"q": {"d": 1}}, {"q": {"d": 1.0}}, relevance_level=-1)
-    with pytest.raises(ParseError):
-        evaluate(b"q 0 d\n", {"q": {"d": 1.0}}) if False else Qrels.from_trec(b"q 0 d\n")
 
 
 def test_cli_reports_errors_without_traceback(tmp_path, capsys):

@@ -142,7 +142,11 @@ def _family(request: str) -> tuple[str, str | None] | None:
 def is_trec_measure(request: str) -> bool:
     """Whether ``request`` is a trec_eval measure name, ``-m`` spec or set (its parameters are
     checked by :func:`plan`)."""
-    return request in _SETS or _family(request) is not None
+    found = _family(request)
+    if found is None:
+        return request in _SETS
+    family, params = found
+    return params is None or _KIND[family] != _SINGLE  # rbp.8 is ranx's, not a trec_eval spec
 
 
 def trec_spellings() -> list[str]:

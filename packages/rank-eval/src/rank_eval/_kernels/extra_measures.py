@@ -82,7 +82,7 @@ def extra_one(labels, ideal, level, num_rel, codes, cutoffs, params, out):
             exponential = code != DCG
             value = _discounted(_grades(labels, exponential), depth)
             if code == NDCG_EXP:
-                ideal_dcg = _discounted(_grades(ideal, True), n if k == 0 else k)
+                ideal_dcg = _discounted(_grades(ideal, True), ideal.size if k == 0 else k)
                 value = value / ideal_dcg if ideal_dcg > 0.0 else 0.0
         elif code == ERR:
             top = params[m, 0]
