@@ -5,13 +5,16 @@
 source "$(dirname "$0")/_hatch.sh"
 
 packages=(rank-core rank-eval rank-fusion rank-retrieve rank-rerank rank-soft rank-learn)
-extras=()  # "env:package" pairs, added as packages gain extras (e.g. "onnx:rank-rerank")
+extras=("eval-plot:rank-eval")  # "env:package" pairs: each env installs the package with one extra
 
 export RANK_REQUIRE_SHARED_DATA=1  # tests that read ../shared/data fail instead of skipping
 
 # Isolation envs are rebuilt every time: an env kept from an earlier run would still hold the
 # packages as they were installed then, not as they are in the working tree now.
 "$HATCH" env remove iso >/dev/null 2>&1 || true
+for pair in "${extras[@]}"; do
+  "$HATCH" env remove "${pair%%:*}" >/dev/null 2>&1 || true
+done
 
 reports="$(mktemp -d)"
 trap 'rm -rf "$reports"' EXIT

@@ -1,4 +1,4 @@
-"""The README's quick example runs and prints what it says."""
+"""The README's quick example runs and prints what it says (its comment lines)."""
 
 from __future__ import annotations
 
@@ -13,5 +13,6 @@ def test_quick_example_runs(capsys):
     code = re.search(r"```python\n(.*?)```", section, flags=re.DOTALL).group(1)
     exec(compile(code, str(README), "exec"), {})
     printed = capsys.readouterr().out.splitlines()
-    assert printed[0] == "{'num_q': 2.0, 'map': 0.6666666666666666, 'recip_rank': 0.75, 'P_5': 0.30000000000000004}"
-    assert printed[1] == "[0.83333333 0.5       ]"
+    shown = [line.removeprefix("# ") for line in code.splitlines() if line.startswith("# ")]
+    assert printed == shown
+    assert len(shown) == 3

@@ -1,7 +1,7 @@
 """trec_eval 10.0's own test suite: rank-eval's CLI prints the golden outputs byte for byte.
 
 Each case is a quicktest command of ``quicktest_commands.txt`` with ``trec_eval`` replaced by
-``rank-eval``. Not covered yet: the preference (``-R prefs``, ``-R qrels_prefs``) commands.
+``rank-eval``.
 """
 
 from __future__ import annotations
@@ -28,6 +28,9 @@ QUICKTESTS = [
     ("out.test.qrels_jg", "-m qrels_jg -q -R qrels_jg test/qrels.123 test/results.test"),
     ("out.test.qrels_jg", "-m qrels_jg -q -R qrels_jg test/qrels.comments.123 test/results.test"),
     ("out.test.aqZ", "-q -m all_trec -Z test/zscores_file test/qrels.test test/results.test"),
+    ("out.test.prefs", "-m all_prefs -q -R prefs test/prefs.test test/prefs.results.test"),
+    ("out.test.prefs", "-m all_prefs -q -R prefs test/prefs.comment.test test/prefs.results.test"),
+    ("out.test.qrels_prefs", "-m all_prefs -q -R qrels_prefs test/qrels.test test/results.test"),
 ]
 
 
@@ -43,10 +46,10 @@ def test_quicktest_output_matches_golden(trec_eval_dir, capsys, golden, command)
 
 
 def test_quicktest_list_matches_trec_eval_suite(trec_eval_dir):
-    """The commands above are the suite's own, apart from those of the families not implemented yet."""
+    """The commands above are exactly the suite's own."""
     lines = (trec_eval_dir / "quicktest_commands.txt").read_text().splitlines()
     commands = [line.strip()[len("./trec_eval "):] for line in lines if line.strip().startswith("./trec_eval")]
     ours = {f"{command} | diff - test/{golden}" for golden, command in QUICKTESTS}
     missing = [c for c in commands if " ".join(c.split()) not in {" ".join(o.split()) for o in ours}]
-    assert all("-R " in c or " -Z " in c for c in missing), missing
-    assert len(missing) == 3  # prefs x2, qrels_prefs
+    assert missing == []
+    assert len(QUICKTESTS) == len(commands)

@@ -13,8 +13,8 @@ from numpy.typing import NDArray
 from rank_core.errors import RankTypeError, RankValueError
 from rank_core.io_trec import atomic_writer, check_writable
 from rank_core.optional import require
-from rank_core.validation import as_id_array, check_same_length
-from rank_core.vocabulary import Vocabulary
+from rank_core.validation import check_same_length
+from rank_core.vocabulary import Vocabulary, utf8_ids
 
 TableT = TypeVar("TableT", bound="QueryTable")
 
@@ -101,7 +101,7 @@ class QueryTable:
     @classmethod
     def _from_flat(cls: type[TableT], query_ids: Any, doc_ids: Any, values: NDArray[Any], **attributes: Any) -> TableT:
         """Build from parallel per-row arrays, in any order."""
-        query_vocab, query_codes = Vocabulary.factorize(query_ids, name="query_ids")
+        query_vocab, query_codes = Vocabulary._factorize_utf8(utf8_ids(query_ids, name="query_ids"), runs=True)
         return cls._from_rows(query_vocab.ids, query_codes, doc_ids, values, **attributes)
 
     @classmethod
@@ -134,14 +134,15 @@ class QueryTable:
         **attributes: Any,
     ) -> TableT:
         """Build from per-row query codes (into the sorted ``query_vocab``), doc ids and values."""
-        docs = as_id_array(doc_ids, name="doc_ids")
-        check_same_length(query_ids=query_codes, doc_ids=docs, **{cls.value_name: values})
-        doc_vocab, doc_codes = Vocabulary.factorize(docs, name="doc_ids")
+        docs = utf8_ids(doc_ids, name="doc_ids")
+        check_same_length(query_ids=query_codes, doc_ids=docs.starts, **{cls.value_name: values})
+        doc_vocab, doc_codes = Vocabulary._factorize_utf8(docs)
 
         def duplicate(first: int, second: int) -> Exception:
             query = str(query_vocab[query_codes[first]])
+            doc = docs.data[docs.starts[first] : docs.ends[first]].tobytes().decode("utf-8", "surrogatepass")
             return RankValueError(
-                f"duplicate (query, doc) pair ({query!r}, {str(docs[first])!r}) at rows "
+                f"duplicate (query, doc) pair ({query!r}, {doc!r}) at rows "
                 f"{first} and {second}: each doc may appear once per query"
             )
 

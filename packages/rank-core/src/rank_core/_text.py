@@ -19,8 +19,11 @@ from rank_core._kernels.strings import (
     decode_utf8,
     distinct_runs,
     encode_utf8,
+    expand_runs,
     pack_slices,
     refine_ties,
+    run_heads,
+    split_separated,
     utf8_lengths,
 )
 
@@ -42,14 +45,28 @@ def unicode_to_code_points(ids: NDArray[np.str_]) -> NDArray[np.uint32]:
 
 
 def factorize_utf8(
-    data: NDArray[np.uint8], starts: NDArray[np.int64], ends: NDArray[np.int64]
+    data: NDArray[np.uint8], starts: NDArray[np.int64], ends: NDArray[np.int64], *, runs: bool = False
 ) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
     """``(codes, first)`` of the UTF-8 slices ``data[starts[i]:ends[i]]``, codes in sorted order.
 
     ``first[c]`` is a slice holding distinct value ``c``. The prefix shared by all slices orders
     nothing and is skipped before packing, which keeps ids such as ``msmarco_passage_123`` to a
-    single word.
+    single word. ``runs``: the slices are expected to come in runs
+    of equal values (the query column of a run file); then, when there are at least two slices
+    per run on average, only the first slice of each run is sorted.
     """
+    if runs and starts.size > 1:
+        heads = run_heads(data, starts, ends)
+        head_rows = np.flatnonzero(heads)
+        if 2 * head_rows.size <= starts.size:
+            head_codes, first = _factorize_distinct(data, starts[head_rows], ends[head_rows])
+            return expand_runs(heads, head_codes), head_rows[first]
+    return _factorize_distinct(data, starts, ends)
+
+
+def _factorize_distinct(
+    data: NDArray[np.uint8], starts: NDArray[np.int64], ends: NDArray[np.int64]
+) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
     if starts.size == 0:
         return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
     skip = common_prefix_length(data, starts, ends)
@@ -79,6 +96,35 @@ def unicode_from_utf8(
         return code_points_to_unicode(ascii_to_code_points(data, starts, ends, width))
     width = int(utf8_lengths(data, starts, ends).max())
     return code_points_to_unicode(decode_utf8(data, starts, ends, width))
+
+
+def utf8_from_joined(text: str, count: int) -> tuple[NDArray[np.uint8], NDArray[np.int64], NDArray[np.int64]] | None:
+    """``(data, starts, ends)`` of the ``count`` ids in ``text == "\\x00".join(ids)``, or None.
+
+    None when ``text`` cannot be read back that way, or when the ids are not what every id path
+    accepts: an id holding a NUL (then the text holds more than ``count - 1`` of them), an empty
+    id, or a lone surrogate (not encodable as UTF-8). The caller then takes its general path,
+    which raises or converts exactly as before. One encode and one parallel scan: no per-id
+    Python object is created.
+    """
+    if count == 0:
+        return None
+    try:
+        encoded = text.encode("utf-8")  # a plain copy when the text is ASCII
+    except UnicodeEncodeError:
+        return None
+    data = np.frombuffer(encoded, dtype=np.uint8)
+    starts, ends, ok = split_separated(data, count, 0)
+    return (data, starts, ends) if ok else None
+
+
+def utf8_from_strings(items: list[object]) -> tuple[NDArray[np.uint8], NDArray[np.int64], NDArray[np.int64]] | None:
+    """:func:`utf8_from_joined` of a list that holds only ``str`` (else None)."""
+    try:
+        text = "\x00".join(items)  # type: ignore[arg-type]
+    except TypeError:  # something else than a str
+        return None
+    return utf8_from_joined(text, len(items))
 
 
 def utf8_from_unicode(ids: NDArray[np.str_]) -> tuple[NDArray[np.uint8], NDArray[np.int64]]:

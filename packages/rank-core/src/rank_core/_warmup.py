@@ -13,6 +13,7 @@ def warmup() -> float:
     first request.
     """
     from rank_core import Qrels, Run, align
+    from rank_core.io_trec import parse_run_rows
 
     start = time.perf_counter()
     ascii_run = Run.from_trec(b"q1 Q0 d1 1 1.5 t\nq1 Q0 d2 2 0.12345678901234567 t\nq1 Q0 d3 3 1e300 t\n")
@@ -26,4 +27,6 @@ def warmup() -> float:
         run.top_k(1).doc_ids  # noqa: B018 - decoding ids is part of the warm-up
         run.doc_vocab.encode(["d1"], missing="ignore")
     align(ascii_run, utf8_run, qrels)
+    parse_run_rows(b"q1 Q0 d1 1 1.5 t\n\nq1 Q0 d2 2 0.5 t\nq2 Q0 d1 1 1 t\n")
+    parse_run_rows("q\u00e9 Q0 d\u00e9 1 1e300 t\n".encode())
     return time.perf_counter() - start

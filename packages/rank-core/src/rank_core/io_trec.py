@@ -48,15 +48,17 @@ from rank_core._text import (
     unicode_from_utf8,
 )
 from rank_core.errors import ParseError, RankTypeError, RankValueError
-from rank_core.vocabulary import Vocabulary
+from rank_core.vocabulary import Utf8Ids, Vocabulary
 
 __all__ = [
     "ParsedLines",
+    "RunRows",
     "atomic_writer",
     "check_writable",
     "parse_qrels",
     "parse_qrels_groups",
     "parse_run",
+    "parse_run_rows",
     "read_source",
 ]
 
@@ -78,12 +80,53 @@ class ParsedLines(NamedTuple):
     path: str | None
 
 
+class RunRows(NamedTuple):
+    """A parsed TREC run whose doc ids are left as byte slices of the file (see :func:`parse_run_rows`).
+
+    Data line ``r`` (in file order) is doc ``docs.data[docs.starts[r]:docs.ends[r]]`` (UTF-8)
+    with score ``scores[r]``; lines come in blocks of one query (a file lists a query's lines
+    together, so there is usually one block per query): lines ``block_starts[b]`` to
+    ``block_starts[b + 1]`` are query ``query_ids[block_codes[b]]``.
+    """
+
+    query_ids: NDArray[np.str_]
+    block_starts: NDArray[np.int64]
+    block_codes: NDArray[np.int64]
+    docs: Utf8Ids
+    scores: NDArray[np.float64]
+    tag: str | None
+    path: str | None
+
+    @property
+    def query_codes(self) -> NDArray[np.int64]:
+        """The query code of every line (``query_ids[query_codes[r]]`` is line ``r``'s query)."""
+        return np.repeat(self.block_codes, np.diff(self.block_starts))
+
+
+def _read_file(path: str | os.PathLike[str]) -> NDArray[np.uint8]:
+    """A file's bytes, read straight into one numpy buffer (no intermediate ``bytes`` object)."""
+    with Path(path).open("rb", buffering=0) as raw:
+        data = np.empty(os.fstat(raw.fileno()).st_size + 1, dtype=np.uint8)  # + 1: did it grow?
+        view = memoryview(data)
+        size = 0
+        while size < data.size:
+            got = raw.readinto(view[size:])
+            if not got:
+                return data[:size]
+            size += got
+        rest = raw.read()  # the file grew since fstat (or does not report a size)
+    return np.concatenate([data, np.frombuffer(rest, dtype=np.uint8)])
+
+
 def read_source(source: Source) -> tuple[NDArray[np.uint8], str | None]:
-    """The bytes of a path or file object (gunzipped if gzip), and a name for error messages."""
+    """The bytes of a path or file object (gunzipped if gzip), and a name for error messages.
+
+    The array is read-only.
+    """
     if isinstance(source, (str, os.PathLike)):
         name: str | None = os.fspath(source)
         try:
-            data = Path(source).read_bytes()
+            data: Any = _read_file(source)
         except OSError as exc:
             raise ParseError(f"cannot read the file: {exc.strerror or exc}", path=name) from exc
     elif isinstance(source, bytes):
@@ -96,12 +139,14 @@ def read_source(source: Source) -> tuple[NDArray[np.uint8], str | None]:
         raise RankTypeError(
             f"expected a path, bytes or a file object, got {type(source).__name__}"
         )
-    if data[:2] == _GZIP_MAGIC:
+    if bytes(data[:2]) == _GZIP_MAGIC:
         try:
             data = gzip.decompress(data)
         except (OSError, EOFError) as exc:
             raise ParseError(f"corrupt gzip data: {exc}", path=name) from exc
-    return np.frombuffer(data, dtype=np.uint8), name
+    buf = np.frombuffer(data, dtype=np.uint8)
+    buf.flags.writeable = False
+    return buf, name
 
 
 _LAYOUT = {
@@ -141,9 +186,9 @@ class _Column(NamedTuple):
     lines: NDArray[np.int64]
     path: str | None
 
-    def factorize(self, what: str) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    def factorize(self, what: str, *, runs: bool = False) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
         """``(codes, first)`` of the tokens, after checking the distinct ones are UTF-8 text."""
-        codes, first = factorize_utf8(self.buf, self.starts, self.ends)
+        codes, first = factorize_utf8(self.buf, self.starts, self.ends, runs=runs)
         if not self.ascii:
             bad = first_invalid_utf8(self.buf, self.starts[first], self.ends[first])
             if bad >= 0:
@@ -151,9 +196,15 @@ class _Column(NamedTuple):
                 raise ParseError(f"{what} is not valid UTF-8 text", path=self.path, line=line)
         return codes, first
 
+    def check_utf8(self, what: str) -> None:
+        """Raise what :meth:`factorize` raises if a token is not UTF-8 text, without sorting them."""
+        if not self.ascii and first_invalid_utf8(self.buf, self.starts, self.ends) >= 0:
+            self.factorize(what)  # reports the same token and line as parse_run would
+
     def ids(self, what: str) -> tuple[NDArray[np.str_], NDArray[np.int64]]:
-        """(sorted distinct ids, codes): for the few query ids and judgment groups."""
-        codes, first = self.factorize(what)
+        """(sorted distinct ids, codes): for the few query ids (which come in runs of lines)
+        and judgment groups."""
+        codes, first = self.factorize(what, runs=True)
         return unicode_from_utf8(self.buf, self.starts[first], self.ends[first], ascii=self.ascii), codes
 
     def vocabulary(self, what: str) -> tuple[Vocabulary, NDArray[np.int64]]:
@@ -203,6 +254,47 @@ def parse_run(source: Source) -> ParsedLines:
     scores = _parse_scores(score)
     last_tag = tag.text(tag.lines.size - 1)
     return ParsedLines(query_ids, query_codes, doc_vocab, doc_codes, scores, qid.lines, last_tag, path)
+
+
+def parse_run_rows(source: Source) -> RunRows:
+    """Parse a TREC run like :func:`parse_run`, with the same checks and errors, but leave the
+    doc ids as byte slices of the file instead of sorting them into a vocabulary.
+
+    For consumers that only look doc ids up (an evaluation joins them with the qrels): sorting
+    millions of doc ids is most of the cost of :func:`parse_run`. Lines are split and their
+    scores parsed in one pass that keeps only the docno, the score, and the query id where it
+    changes. Duplicate (query, doc) pairs are not detected here (:class:`~rank_core.Run` does
+    that when it is built).
+    """
+    buf, path = read_source(source)
+    doc_starts, doc_ends, scores, heads, head_starts, head_ends, tag_start, tag_end, ok = kernels.split_run_lines(
+        buf, 4 * numba.get_num_threads()
+    )
+    if ok:
+        ascii = bool(buf.max() < 0x80)
+        head_codes, first = factorize_utf8(buf, head_starts, head_ends)
+        ok = ascii or (
+            first_invalid_utf8(buf, head_starts[first], head_ends[first]) < 0
+            and first_invalid_utf8(buf, doc_starts, doc_ends) < 0
+        )
+    if not ok:  # something to report, or scores that need Python's parser: the general reader
+        return _run_rows_of_columns(buf, path)
+    query_ids = unicode_from_utf8(buf, head_starts[first], head_ends[first], ascii=ascii)
+    block_starts = np.append(heads, doc_starts.size)
+    docs = Utf8Ids(buf, doc_starts, doc_ends)
+    return RunRows(query_ids, block_starts, head_codes, docs, scores, _token(buf, tag_start, tag_end), path)
+
+
+def _run_rows_of_columns(buf: NDArray[np.uint8], path: str | None) -> RunRows:
+    """:func:`parse_run_rows` through the general field splitter (and its errors)."""
+    qid, docno, score, tag = _split(buf, 6, 0, [0, 2, 4, 5], path, "run")
+    query_ids, query_codes = qid.ids("query id")
+    docno.check_utf8("docno")
+    scores = _parse_scores(score)
+    heads = np.flatnonzero(np.diff(query_codes, prepend=-1))
+    block_starts = np.append(heads, query_codes.size)
+    docs = Utf8Ids(docno.buf, docno.starts, docno.ends)
+    return RunRows(query_ids, block_starts, query_codes[heads], docs, scores, tag.text(tag.lines.size - 1), path)
 
 
 def _parse_qrels_columns(source: Source) -> tuple[ParsedLines, _Column]:

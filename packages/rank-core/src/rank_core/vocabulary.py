@@ -13,7 +13,7 @@ bytes in compiled code, so aligning a run with its qrels never loops in Python.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
@@ -23,11 +23,59 @@ from rank_core._kernels.strings import (
     locate_sorted_slices,
     merge_sorted_slices,
 )
-from rank_core._text import factorize_utf8, unicode_from_utf8, utf8_from_unicode
+from rank_core._text import (
+    factorize_utf8,
+    unicode_from_utf8,
+    utf8_from_joined,
+    utf8_from_strings,
+    utf8_from_unicode,
+)
 from rank_core.errors import RankValueError
 from rank_core.validation import as_id_array, check_choice
 
-__all__ = ["Vocabulary"]
+__all__ = ["Utf8Ids", "Vocabulary", "utf8_ids", "utf8_ids_from_joined"]
+
+
+class Utf8Ids(NamedTuple):
+    """Ids as UTF-8 byte slices of one buffer: id ``i`` is ``data[starts[i]:ends[i]]``.
+
+    ``data`` may hold other bytes between the slices (separators, the rest of a file's line).
+    """
+
+    data: NDArray[np.uint8]
+    starts: NDArray[np.int64]
+    ends: NDArray[np.int64]
+
+
+def utf8_ids(values: Iterable[Any] | NDArray[Any], *, name: str = "ids") -> Utf8Ids:
+    """The UTF-8 bytes of identifiers, with :func:`~rank_core.validation.as_id_array`'s checks.
+
+    The same ids and errors as ``as_id_array(values)`` encoded to UTF-8, but a list of ``str``
+    (what ``list(mapping)`` gives) takes a fast path: one join and one encode, with no numpy
+    unicode array in between. (A ``str`` subclass is read by its text there, not by ``str()``.)
+    """
+    if isinstance(values, np.ndarray):
+        items = values.tolist() if values.dtype.kind == "O" and values.ndim == 1 else None
+    else:
+        items = values = values if isinstance(values, list) else list(values)
+    if items is not None:
+        fast = utf8_from_strings(items)
+        if fast is not None:
+            return Utf8Ids(*fast)
+    data, offsets = utf8_from_unicode(as_id_array(values, name=name))
+    return Utf8Ids(data, offsets[:-1], offsets[1:])
+
+
+def utf8_ids_from_joined(text: str, count: int) -> Utf8Ids | None:
+    """The ``count`` ids joined in ``text`` (``"\\x00".join(ids)``), or None if they need the general path.
+
+    For callers that join ids themselves (one join per dict of a ``{qid: {doc: value}}``
+    mapping is cheaper than listing every id first). None when an id is empty, holds a NUL or a
+    lone surrogate, or ``count`` is 0: pass the ids to :func:`utf8_ids` then, which converts or
+    raises as it always does.
+    """
+    fast = utf8_from_joined(text, count)
+    return None if fast is None else Utf8Ids(*fast)
 
 
 def _readonly(array: NDArray[Any]) -> NDArray[Any]:
@@ -83,9 +131,13 @@ class Vocabulary:
         cls, values: Iterable[Any] | NDArray[Any], *, name: str = "ids"
     ) -> tuple[Vocabulary, NDArray[np.int64]]:
         """The vocabulary of ``values`` and each value's code (``vocab.decode(codes) == values``)."""
-        data, offsets = utf8_from_unicode(as_id_array(values, name=name))
-        codes, first = factorize_utf8(data, offsets[:-1], offsets[1:])
-        return cls._from_utf8(data, offsets[first], offsets[first + 1]), codes
+        return cls._factorize_utf8(utf8_ids(values, name=name))
+
+    @classmethod
+    def _factorize_utf8(cls, ids: Utf8Ids, *, runs: bool = False) -> tuple[Vocabulary, NDArray[np.int64]]:
+        """:meth:`factorize` of ids already in UTF-8 (``runs``: see ``factorize_utf8``)."""
+        codes, first = factorize_utf8(ids.data, ids.starts, ids.ends, runs=runs)
+        return cls._from_utf8(ids.data, ids.starts[first], ids.ends[first]), codes
 
     @property
     def ids(self) -> NDArray[np.str_]:
@@ -93,6 +145,13 @@ class Vocabulary:
         if self._ids is None:
             self._ids = _readonly(self._decode_rows(np.arange(len(self))))
         return self._ids
+
+    def utf8(self, codes: NDArray[np.integer[Any]] | None = None) -> Utf8Ids:
+        """The ids of ``codes`` (default: all, in code order) as UTF-8 slices of the vocabulary's buffer."""
+        if codes is None:
+            return Utf8Ids(self._data, self._starts, self._ends)
+        codes = np.asarray(codes, dtype=np.int64)
+        return Utf8Ids(self._data, self._starts[codes], self._ends[codes])
 
     def _decode_rows(self, codes: NDArray[np.int64]) -> NDArray[np.str_]:
         return unicode_from_utf8(self._data, self._starts[codes], self._ends[codes], ascii=self._ascii)
@@ -130,16 +189,14 @@ class Vocabulary:
     ) -> NDArray[np.int64]:
         """Codes of ``values``; unknown ids raise, or become ``-1`` with ``missing="ignore"``."""
         check_choice(missing, name="missing", choices=("error", "ignore"))
-        array = as_id_array(values, name="values")
-        query_data, query_offsets = utf8_from_unicode(array)
-        position, found = locate_sorted_slices(
-            self._data, self._starts, self._ends, query_data, query_offsets[:-1], query_offsets[1:]
-        )
+        ids = utf8_ids(values, name="values")
+        position, found = locate_sorted_slices(self._data, self._starts, self._ends, ids.data, ids.starts, ids.ends)
         codes = np.where(found, position, -1)
         if missing == "error" and (codes < 0).any():
-            unknown = array[codes < 0]
+            unknown = np.flatnonzero(codes < 0)
+            first = ids.data[ids.starts[unknown[0]] : ids.ends[unknown[0]]].tobytes().decode("utf-8", "surrogatepass")
             raise RankValueError(
-                f"{unknown.size} id(s) are not in the vocabulary, e.g. {str(unknown[0])!r}; "
+                f"{unknown.size} id(s) are not in the vocabulary, e.g. {first!r}; "
                 "use missing='ignore' to map them to -1"
             )
         return codes

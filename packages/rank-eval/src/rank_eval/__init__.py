@@ -3,24 +3,32 @@
 :func:`evaluate` computes every measure of trec_eval's ``all_trec`` set (:data:`ALL_TREC_MEASURES`)
 with its parameters and semantics, plus measures beyond it (ERR, RBP, exponential-gain nDCG,
 Judged, RR@k, Hits, F), under trec_eval, ir-measures or ranx names; :func:`evaluate_judgment_groups`
-and :func:`to_zscores` are trec_eval's ``-R qrels_jg`` and ``-Z``; :func:`format_trec_eval` prints
+and :func:`to_zscores` are trec_eval's ``-R qrels_jg`` and ``-Z``, :func:`evaluate_prefs` its
+``-R prefs``; :func:`compare` runs significance tests between systems; :func:`format_trec_eval` prints
 trec_eval's output format, and the ``rank-eval`` command is a drop-in for trec_eval.
 """
 
 from rank_eval.__about__ import __version__
+from rank_eval.compare import Comparison, PairComparison, adjust_p_values, compare
 from rank_eval.evaluate import Evaluation, evaluate
 from rank_eval.judgment_groups import evaluate_judgment_groups
 from rank_eval.measures import ALL_TREC_MEASURES, DEFAULT_MEASURES
+from rank_eval.prefs import evaluate_prefs
 from rank_eval.trec_format import format_trec_eval
 from rank_eval.zscores import read_zscores, to_zscores
 
 __all__ = [
     "ALL_TREC_MEASURES",
     "DEFAULT_MEASURES",
+    "Comparison",
     "Evaluation",
+    "PairComparison",
     "__version__",
+    "adjust_p_values",
+    "compare",
     "evaluate",
     "evaluate_judgment_groups",
+    "evaluate_prefs",
     "format_trec_eval",
     "read_zscores",
     "to_zscores",

@@ -12,7 +12,6 @@ order of the rest. ``collection_size`` (``-N``) only matters to ``utility``'s fo
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, overload
@@ -20,19 +19,23 @@ from typing import Any, Literal, overload
 import numpy as np
 from numpy.typing import NDArray
 
-from rank_core import Qrels, RankTypeError, RankValueError, Run, align
+from rank_core import RankValueError
 from rank_core.optional import require
 from rank_core.validation import check_k
+from rank_eval._ingest import _coerce, _Rankings, _rankings  # noqa: F401 - _coerce: judgment_groups' import
 from rank_eval._kernels import extra_measures as em
 from rank_eval._kernels import trec_measures as tm
-from rank_eval._kernels.judgments import NOT_IN_POOL, label_runs
+from rank_eval._kernels.judgments import NOT_IN_POOL
 from rank_eval.measures import MeasurePlan, plan
 from rank_eval.names import ExtraMeasure, resolve
 
 __all__ = ["Evaluation", "evaluate"]
 
 #: Counts: summed over queries in the summary and printed as integers.
-COUNT_MEASURES = frozenset({"num_q", "num_ret", "num_rel", "num_rel_ret", "num_nonrel_judged_ret"})
+COUNT_MEASURES = frozenset({
+    "num_q", "num_ret", "num_rel", "num_rel_ret", "num_nonrel_judged_ret",
+    "prefs_num_prefs_poss", "prefs_num_prefs_ful", "prefs_num_prefs_ful_ret",  # rank_eval.prefs
+})
 # families printed over all queries only, and their summaries: geometric means of logs
 _SUMMARY_ONLY = frozenset({"runid", "num_q", "gm_map", "gm_bpref"})
 _GEOMETRIC = frozenset({"gm_map", "gm_bpref"})
@@ -45,6 +48,12 @@ _FIXED_COLUMN = {
     "rbp": tm.RBP, "rbp_resid": tm.RBP_RESID, "infAP": tm.INF_AP, "binG": tm.BIN_G, "G": tm.G,
     "ndcg_rel": tm.NDCG_REL, "Rndcg": tm.R_NDCG,
 }
+
+
+def mean_in_order(values: NDArray[np.float64], axis: int = -1) -> Any:
+    """The mean as trec_eval forms it: summed query by query, then divided (``np.mean`` sums
+    pairwise, which can differ in the last bit)."""
+    return np.cumsum(values, axis=axis).take(-1, axis=axis) / values.shape[axis]
 
 
 def _column(measures: MeasurePlan, layout: dict[str, int], name: str) -> int:
@@ -130,64 +139,6 @@ class Evaluation(Mapping[str, Any]):
         return frame
 
 
-def _coerce(value: Any, kind: type[Run] | type[Qrels], what: str) -> Any:
-    """A Run or Qrels from itself, a ``{qid: {doc: value}}`` dict, a DataFrame or a TREC file path."""
-    if isinstance(value, kind):
-        return value
-    if isinstance(value, Mapping):
-        return kind.from_dict(value)
-    if isinstance(value, (str, os.PathLike)):
-        return kind.from_trec(value)
-    if hasattr(value, "columns"):
-        return kind.from_pandas(value)
-    raise RankTypeError(
-        f"{what} must be a {kind.__name__}, a {{qid: {{doc: value}}}} dict, a DataFrame or a TREC file path; "
-        f"got {type(value).__name__}"
-    )
-
-
-@dataclass(frozen=True)
-class _Rankings:
-    """The evaluated queries' labelled rankings, one after the other, and their judgments."""
-
-    query_ids: NDArray[np.str_]
-    offsets: NDArray[np.int64]
-    labels: NDArray[np.int64]
-    qrels: Qrels
-    qrels_of_query: NDArray[np.int64]
-    run_name: str | None
-
-
-def _rankings(qrels: Any, run: Any, complete: bool, max_docs: int | None, judged_only: bool) -> _Rankings:
-    run, qrels = _coerce(run, Run, "run"), _coerce(qrels, Qrels, "qrels")
-    if max_docs is not None:
-        run = run.top_k(max_docs)
-    run, qrels = align(run, qrels)
-    qrels_of_run_query = qrels.query_positions(run.query_ids)
-    if complete:
-        query_ids = qrels.query_ids
-        run_of_query = run.query_positions(query_ids)
-        qrels_of_query = np.arange(len(qrels), dtype=np.int64)
-    else:
-        run_of_query = np.flatnonzero(qrels_of_run_query >= 0)
-        query_ids = run.query_ids[run_of_query]
-        qrels_of_query = qrels_of_run_query[run_of_query]
-    if query_ids.size == 0:
-        raise RankValueError("no query is in both the run and the qrels: nothing to evaluate")
-    # rankings of the evaluated queries back to back (empty for -c queries the run lacks)
-    counts = np.where(run_of_query >= 0, run.counts()[run_of_query], 0)
-    offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
-    starts = np.where(run_of_query >= 0, run.offsets[:-1][run_of_query], 0)
-    rows = np.repeat(starts - offsets[:-1], counts) + np.arange(offsets[-1])
-    labels = label_runs(offsets, run.doc_codes[rows], qrels.offsets, qrels.doc_codes, qrels.relevance, qrels_of_query)
-    if judged_only:
-        judged = labels >= 0
-        judged_before = np.concatenate([[0], np.cumsum(judged)])  # judged docs before each position
-        offsets = judged_before[offsets].astype(np.int64)
-        labels = labels[judged]
-    return _Rankings(query_ids, offsets, labels, qrels, qrels_of_query, run.name)
-
-
 @dataclass
 class _LevelRequests:
     """The requests evaluated at one relevance level: trec_eval specs under their printed
@@ -255,11 +206,11 @@ def _trec_measures(
             if family not in _SUMMARY_ONLY:
                 per_query[name] = values
             if family in _GEOMETRIC:
-                summary[name] = float(np.exp(values.mean()))
+                summary[name] = float(np.exp(mean_in_order(values)))
             elif family in COUNT_MEASURES:
                 summary[name] = float(values.sum())
             else:
-                summary[name] = float(values.mean())
+                summary[name] = float(mean_in_order(values))
     return per_query, summary
 
 
@@ -340,7 +291,7 @@ def evaluate(
             matrix = _extra_measures(rankings, extras, at)
             for column, measure in enumerate(extras):
                 for alias in group.extras[measure]:
-                    shown.setdefault(alias, (matrix[:, column], float(matrix[:, column].mean())))
+                    shown.setdefault(alias, (matrix[:, column], float(mean_in_order(matrix[:, column]))))
     names = direct + [request for request in dict.fromkeys(requests) if request in shown and request not in direct]
     evaluation = Evaluation(
         rankings.run_name, rankings.query_ids, tuple(names),

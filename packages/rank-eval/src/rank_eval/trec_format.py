@@ -21,13 +21,14 @@ def _line(name: str, query: str, value: float | str) -> str:
     return f"{name:<22}\t{query}\t{text}"
 
 
-def format_trec_eval(evaluation: Evaluation, *, per_query: bool = False) -> Iterator[str]:
-    """The lines trec_eval prints: each query's block (with ``-q``), then the ``all`` summary."""
+def format_trec_eval(evaluation: Evaluation, *, per_query: bool = False, summary: bool = True) -> Iterator[str]:
+    """The lines trec_eval prints: each query's block (``per_query``, ``-q``), then the ``all``
+    summary (unless ``summary=False``, ``-n``)."""
     if per_query:
         for i, qid in enumerate(evaluation.query_ids.tolist()):
             for name in evaluation.measures:
                 if name in evaluation.per_query:
                     yield _line(name, qid, evaluation.per_query[name][i].item())
-    for name in evaluation.measures:
+    for name in evaluation.measures if summary else ():
         if name in evaluation.summary:
             yield _line(name, "all", evaluation.summary[name])

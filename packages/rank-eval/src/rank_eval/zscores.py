@@ -253,10 +253,10 @@ def _geometric_logs(evaluation: Evaluation, name: str, trec_name: str, reference
     return [math.log(max(v, MIN_GEO_MEAN)) for v in values.tolist()]
 
 
-def format_zscores(evaluation: Evaluation, *, per_query: bool = False) -> Iterator[str]:
+def format_zscores(evaluation: Evaluation, *, per_query: bool = False, summary: bool = True) -> Iterator[str]:
     """trec_eval's lines for a z-score evaluation: as :func:`~rank_eval.format_trec_eval`, with
     each ``Z`` name printed as ``Z`` and the name padded to 22 (trec_eval's ``"Z%-22s"``)."""
-    for line in format_trec_eval(evaluation, per_query=per_query):
+    for line in format_trec_eval(evaluation, per_query=per_query, summary=summary):
         field, tab, rest = line.partition("\t")
         name = field.rstrip(" ")
         if name.startswith(PREFIX):  # no trec_eval measure name starts with Z

@@ -78,31 +78,46 @@ def refine_ties(words, order):
     return order
 
 
-@kernel
+@kernel(parallel=True)
 def distinct_runs(words, order):
     """Codes for rows sorted by ``order``: equal rows share a code, codes count up from 0.
 
-    Returns ``(codes, first)``: ``codes[r]`` for every row and ``first[c]``, one row holding
-    distinct value ``c`` (so distinct values come out in sorted order).
+    Returns ``(codes, first)``: ``codes[r]`` for every row and ``first[c]``, the first row (in
+    ``order``) holding distinct value ``c`` (so distinct values come out in sorted order).
+    Chunks of ``order`` are compared in parallel, then numbered from each chunk's first code.
     """
     n, n_cols = words.shape
+    n_chunks = max(1, min(64, n >> 14))
+    starts_new = np.zeros(n_chunks, dtype=np.int64)  # distinct values starting in each chunk
+    new = np.empty(n, dtype=np.bool_)
+    for c in prange(n_chunks):
+        count = 0
+        for i in range(c * n // n_chunks, (c + 1) * n // n_chunks):
+            differs = i == 0
+            if not differs:
+                r, p = order[i], order[i - 1]
+                for col in range(n_cols):
+                    if words[r, col] != words[p, col]:
+                        differs = True
+                        break
+            new[i] = differs
+            count += differs
+        starts_new[c] = count
+    first_code = np.zeros(n_chunks, dtype=np.int64)
+    for c in range(1, n_chunks):
+        first_code[c] = first_code[c - 1] + starts_new[c - 1]
+    n_distinct = first_code[n_chunks - 1] + starts_new[n_chunks - 1]
     codes = np.empty(n, dtype=np.int64)
-    first = np.empty(n, dtype=np.int64)
-    code = -1
-    for i in range(n):
-        r = order[i]
-        new = i == 0
-        if not new:
-            p = order[i - 1]
-            for col in range(n_cols):
-                if words[r, col] != words[p, col]:
-                    new = True
-                    break
-        if new:
-            code += 1
-            first[code] = r
-        codes[r] = code
-    return codes, first[: code + 1].copy()
+    first = np.empty(n_distinct, dtype=np.int64)
+    for c in prange(n_chunks):
+        code = first_code[c] - 1
+        for i in range(c * n // n_chunks, (c + 1) * n // n_chunks):
+            r = order[i]
+            if new[i]:
+                code += 1
+                first[code] = r
+            codes[r] = code
+    return codes, first
 
 
 @kernel
@@ -308,3 +323,71 @@ def ascii_to_code_points(data, starts, ends, width):
         for j in range(ends[r] - s):
             out[r, j] = data[s + j]
     return out
+
+
+@kernel(parallel=True)
+def split_separated(data, count, separator):
+    """Bounds of the ``count`` fields of ``data`` separated by single ``separator`` bytes.
+
+    Returns ``(starts, ends, ok)``; ``ok`` is False (and the bounds meaningless) if ``data``
+    holds another number of separators than ``count - 1`` or a field is empty.
+    """
+    n = data.size
+    n_chunks = max(1, min(64, n >> 16))
+    bounds = np.empty(n_chunks + 1, dtype=np.int64)
+    for c in range(n_chunks + 1):
+        bounds[c] = c * n // n_chunks
+    found = np.zeros(n_chunks, dtype=np.int64)
+    for c in prange(n_chunks):
+        k = 0
+        for i in range(bounds[c], bounds[c + 1]):
+            k += data[i] == separator
+        found[c] = k
+    starts = np.empty(count, dtype=np.int64)
+    ends = np.empty(count, dtype=np.int64)
+    if count == 0 or found.sum() != count - 1:
+        return starts, ends, False
+    first = np.zeros(n_chunks, dtype=np.int64)
+    for c in range(1, n_chunks):
+        first[c] = first[c - 1] + found[c - 1]
+    starts[0] = 0
+    ends[count - 1] = n
+    for c in prange(n_chunks):
+        k = first[c]
+        for i in range(bounds[c], bounds[c + 1]):
+            if data[i] == separator:
+                ends[k] = i
+                starts[k + 1] = i + 1
+                k += 1
+    empty = np.zeros(n_chunks, dtype=np.bool_)
+    for c in prange(n_chunks):
+        lo, hi = c * count // n_chunks, (c + 1) * count // n_chunks
+        for r in range(lo, hi):
+            if ends[r] == starts[r]:
+                empty[c] = True
+                break
+    return starts, ends, not empty.any()
+
+
+@kernel(parallel=True)
+def run_heads(data, starts, ends):
+    """``heads[i]``: slice ``i`` starts a run of equal slices (it differs from slice ``i - 1``)."""
+    n = starts.size
+    heads = np.empty(n, dtype=np.bool_)
+    for i in prange(n):
+        if i == 0:
+            heads[i] = True
+        else:
+            heads[i] = compare_slices(data, starts[i - 1], ends[i - 1], data, starts[i], ends[i]) != 0
+    return heads
+
+
+@kernel
+def expand_runs(heads, head_codes):
+    """The code of every slice from the codes of the run heads (``heads`` as :func:`run_heads`)."""
+    codes = np.empty(heads.size, dtype=np.int64)
+    k = -1
+    for i in range(heads.size):
+        k += heads[i]
+        codes[i] = head_codes[k]
+    return codes

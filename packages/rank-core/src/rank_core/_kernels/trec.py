@@ -28,10 +28,12 @@ _HASH = 35
 _EXACT_POWERS_OF_TEN = np.array([10.0**i for i in range(23)])
 
 
-@kernel
-def _is_blank(c):
-    # isspace() minus the newline, which ends a line
-    return c == 32 or c == 9 or c == 13 or c == 11 or c == 12
+# Byte classes for the splitter: one table lookup per byte instead of a chain of comparisons.
+_ORDINARY, _BLANK, _END_OF_LINE, _NUL = 0, 1, 2, 3
+_BYTE_CLASS = np.zeros(256, dtype=np.uint8)
+_BYTE_CLASS[[32, 9, 13, 11, 12]] = _BLANK  # isspace() minus the newline, which ends a line
+_BYTE_CLASS[_NEWLINE] = _END_OF_LINE
+_BYTE_CLASS[0] = _NUL
 
 
 @kernel
@@ -46,7 +48,7 @@ def _split_chunk(buf, lo, hi, first_line, n_fields, max_fields, column_of_field,
     i = lo
     while i < hi:
         line += 1
-        while i < hi and _is_blank(buf[i]):
+        while i < hi and _BYTE_CLASS[buf[i]] == _BLANK:
             i += 1
         if i < hi and buf[i] == _HASH:
             while i < hi and buf[i] != _NEWLINE:
@@ -56,15 +58,18 @@ def _split_chunk(buf, lo, hi, first_line, n_fields, max_fields, column_of_field,
             i += 1
             continue
         fields = 0
-        while i < hi and buf[i] != _NEWLINE:
-            if _is_blank(buf[i]):
+        while i < hi:
+            kind = _BYTE_CLASS[buf[i]]
+            if kind == _END_OF_LINE:
+                break
+            if kind == _BLANK:
                 i += 1
                 continue
             start = i
-            while i < hi and buf[i] != _NEWLINE and not _is_blank(buf[i]):
-                if buf[i] == 0:
-                    return rows - row0, NUL_BYTE, line, fields
+            while i < hi and _BYTE_CLASS[buf[i]] == _ORDINARY:
                 i += 1
+            if i < hi and _BYTE_CLASS[buf[i]] == _NUL:
+                return rows - row0, NUL_BYTE, line, fields
             if fields < n_fields and column_of_field[fields] >= 0:
                 starts[column_of_field[fields], rows] = start
                 ends[column_of_field[fields], rows] = i
@@ -82,20 +87,13 @@ def _split_chunk(buf, lo, hi, first_line, n_fields, max_fields, column_of_field,
 
 
 @kernel(parallel=True)
-def split_fields(buf, n_fields, max_fields, columns, n_chunks):
-    """Split data lines into whitespace-separated fields, in parallel over chunks of lines.
+def _line_chunks(buf, n_chunks):
+    """Cut ``buf`` into about ``n_chunks`` pieces at line ends (fewer for small buffers).
 
-    A data line needs at least ``n_fields`` fields and at most ``max_fields`` (``0``: extra
-    fields are ignored, as trec_eval does after a run's tag); fields ``columns`` are kept. The
-    buffer is cut into about ``n_chunks`` pieces at line ends (fewer for small buffers).
-    Returns ``(starts, ends, lines, status, status_line, fields_seen)``: ``starts[k, r]`` and
-    ``ends[k, r]`` bound kept field ``k`` of data line ``r``, whose 1-based physical line number
-    is ``lines[r]``; on error, the status of the first bad line (rows are then meaningless).
+    Returns ``(bounds, first_lines, total)``: chunk ``c`` is ``buf[bounds[c]:bounds[c + 1]]``, its
+    first line is physical line ``first_lines[c]`` (1-based), and the buffer holds ``total`` lines.
     """
     n = buf.size
-    column_of_field = np.full(n_fields, -1, dtype=np.int64)
-    for c in range(columns.size):
-        column_of_field[columns[c]] = c
     n_chunks = max(1, min(n_chunks, n >> 20))  # chunks of >= 1 MiB
     bounds = np.empty(n_chunks + 1, dtype=np.int64)
     bounds[0] = 0
@@ -117,7 +115,25 @@ def split_fields(buf, n_fields, max_fields, columns, n_chunks):
     first_lines[0] = 1
     for c in range(1, n_chunks):
         first_lines[c] = first_lines[c - 1] + line_counts[c - 1]
-    total = first_lines[n_chunks - 1] - 1 + line_counts[n_chunks - 1]
+    return bounds, first_lines, first_lines[n_chunks - 1] - 1 + line_counts[n_chunks - 1]
+
+
+@kernel(parallel=True)
+def split_fields(buf, n_fields, max_fields, columns, n_chunks):
+    """Split data lines into whitespace-separated fields, in parallel over chunks of lines.
+
+    A data line needs at least ``n_fields`` fields and at most ``max_fields`` (``0``: extra
+    fields are ignored, as trec_eval does after a run's tag); fields ``columns`` are kept. The
+    buffer is cut into about ``n_chunks`` pieces at line ends (fewer for small buffers).
+    Returns ``(starts, ends, lines, status, status_line, fields_seen)``: ``starts[k, r]`` and
+    ``ends[k, r]`` bound kept field ``k`` of data line ``r``, whose 1-based physical line number
+    is ``lines[r]``; on error, the status of the first bad line (rows are then meaningless).
+    """
+    column_of_field = np.full(n_fields, -1, dtype=np.int64)
+    for c in range(columns.size):
+        column_of_field[columns[c]] = c
+    bounds, first_lines, total = _line_chunks(buf, n_chunks)
+    n_chunks = bounds.size - 1
     starts = np.empty((columns.size, total), dtype=np.int64)  # one row per kept field
     ends = np.empty((columns.size, total), dtype=np.int64)
     lines = np.empty(total, dtype=np.int64)
@@ -292,3 +308,128 @@ def parse_ints(buf, starts, ends):
             i += 1
         values[r] = -value if negative else value
     return values, valid
+
+
+@kernel
+def _run_chunk(buf, lo, hi, row0, doc_starts, doc_ends, scores, heads, head_starts, head_ends):
+    """The data lines of ``buf[lo:hi]`` of a run file, written from row ``row0``: the docno
+    bounds and parsed score of each, and the rows where the query id differs from the line
+    before (heads, also written from ``row0``; a chunk's first row is always one).
+
+    Returns ``(rows, n_heads, ok, tag_start, tag_end)``, the tag being the last line's. ``ok``
+    is False at the first line :func:`split_fields` or :func:`parse_decimal` would not take as
+    it is (a malformed line, a NUL byte, a score that is not a number or needs the slow path).
+    """
+    rows = row0
+    n_heads = row0
+    query_start = query_end = tag_start = tag_end = -1
+    i = lo
+    while i < hi:
+        while i < hi and _BYTE_CLASS[buf[i]] == _BLANK:
+            i += 1
+        if i < hi and buf[i] == _HASH:
+            while i < hi and buf[i] != _NEWLINE:
+                if buf[i] == 0:
+                    return rows - row0, n_heads - row0, False, tag_start, tag_end
+                i += 1
+            i += 1
+            continue
+        fields = 0
+        q0 = q1 = d0 = d1 = s0 = s1 = t0 = t1 = 0
+        while i < hi:
+            kind = _BYTE_CLASS[buf[i]]
+            if kind == _END_OF_LINE:
+                break
+            if kind == _BLANK:
+                i += 1
+                continue
+            start = i
+            while i < hi and _BYTE_CLASS[buf[i]] == _ORDINARY:
+                i += 1
+            if i < hi and _BYTE_CLASS[buf[i]] == _NUL:
+                return rows - row0, n_heads - row0, False, tag_start, tag_end
+            if fields == 0:
+                q0, q1 = start, i
+            elif fields == 2:
+                d0, d1 = start, i
+            elif fields == 4:
+                s0, s1 = start, i
+            elif fields == 5:
+                t0, t1 = start, i
+            fields += 1
+        i += 1  # past the newline
+        if fields == 0:
+            continue  # blank line
+        score, status = parse_decimal(buf, s0, s1)
+        if fields < 6 or status != NUMBER_OK:
+            return rows - row0, n_heads - row0, False, tag_start, tag_end
+        doc_starts[rows], doc_ends[rows] = d0, d1
+        scores[rows] = score
+        same = q1 - q0 == query_end - query_start
+        k = 0
+        while same and k < q1 - q0:
+            same = buf[q0 + k] == buf[query_start + k]
+            k += 1
+        if not same:
+            heads[n_heads], head_starts[n_heads], head_ends[n_heads] = rows, q0, q1
+            n_heads += 1
+        query_start, query_end, tag_start, tag_end = q0, q1, t0, t1
+        rows += 1
+    return rows - row0, n_heads - row0, True, tag_start, tag_end
+
+
+@kernel(parallel=True)
+def split_run_lines(buf, n_chunks):
+    """Split and parse the data lines of a run file (``qid iter docno rank score tag``) in one pass.
+
+    Keeps per line only the docno's bounds and the score, and the query id where it changes
+    (files list a query's lines together): ``(doc_starts, doc_ends, scores, heads, head_starts,
+    head_ends, tag_start, tag_end, ok)``; query id ``h`` covers the rows from ``heads[h]`` to
+    the next head. ``ok`` is False if a line is malformed or a score needs more than
+    :func:`parse_decimal` (the general reader then reports or handles it).
+    """
+    bounds, first_lines, total = _line_chunks(buf, n_chunks)
+    n_chunks = bounds.size - 1
+    doc_starts = np.empty(total, dtype=np.int64)
+    doc_ends = np.empty(total, dtype=np.int64)
+    scores = np.empty(total, dtype=np.float64)
+    heads = np.empty(total, dtype=np.int64)  # few are written: untouched pages cost nothing
+    head_starts = np.empty(total, dtype=np.int64)
+    head_ends = np.empty(total, dtype=np.int64)
+    rows = np.zeros(n_chunks, dtype=np.int64)
+    n_heads = np.zeros(n_chunks, dtype=np.int64)
+    ok = np.zeros(n_chunks, dtype=np.bool_)
+    tags = np.full((n_chunks, 2), -1, dtype=np.int64)
+    for c in prange(n_chunks):
+        rows[c], n_heads[c], ok[c], tags[c, 0], tags[c, 1] = _run_chunk(
+            buf, bounds[c], bounds[c + 1], first_lines[c] - 1, doc_starts, doc_ends, scores,
+            heads, head_starts, head_ends,
+        )
+    tag_start = tag_end = -1
+    for c in range(n_chunks):
+        if rows[c] > 0:
+            tag_start, tag_end = tags[c, 0], tags[c, 1]
+    n_rows = rows.sum()
+    if not ok.all() or n_rows == 0:
+        none = doc_starts[:0]
+        return none, none, scores[:0], none, none, none, tag_start, tag_end, False
+    # chunk c wrote its rows and heads from first_lines[c] - 1: move them together
+    keep_heads = np.empty(n_heads.sum(), dtype=np.int64)
+    row = head = 0
+    for c in range(n_chunks):
+        offset = first_lines[c] - 1
+        for h in range(n_heads[c]):
+            keep_heads[head] = offset + h
+            heads[offset + h] += row - offset  # rows renumbered once moved together
+            head += 1
+        row += rows[c]
+    if n_rows < total:  # blank or comment lines left gaps
+        keep = np.empty(n_rows, dtype=np.int64)
+        row = 0
+        for c in range(n_chunks):
+            for r in range(rows[c]):
+                keep[row] = first_lines[c] - 1 + r
+                row += 1
+        doc_starts, doc_ends, scores = doc_starts[keep], doc_ends[keep], scores[keep]
+    return (doc_starts, doc_ends, scores, heads[keep_heads], head_starts[keep_heads],
+            head_ends[keep_heads], tag_start, tag_end, True)
