@@ -26,7 +26,7 @@ from rank_core import (
     threads,
 )
 from rank_eval import evaluate
-from rank_eval._ingest import _fast_rankings, _rankings, _rankings_of_tables
+from rank_eval._ingest import _fast_rankings, _rankings_of_tables, labelled_rankings
 
 # prefixes of one another, multi-byte UTF-8 (2, 3 and 4 bytes), ASCII above and below the digits
 PIECES = ["a", "ab", "b", "Z", "0", "é", "中", "😀", "-", "~"]
@@ -173,7 +173,7 @@ def test_inputs_the_fast_path_leaves_to_run_objects(run):
     qrels = {"q": {"d": 1, "a": 0}, "1": {"e": 1}}
     assert _fast_rankings(qrels, run, False, None, False) is None
     expected = _rankings_of_tables(qrels, run, False, None, False)
-    assert_same(_rankings(qrels, run, False, None, False), expected)
+    assert_same(labelled_rankings(qrels, run, False, None, False), expected)
 
 
 def test_run_objects_and_dataframes_take_the_straightforward_path():

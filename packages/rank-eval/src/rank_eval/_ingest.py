@@ -1,6 +1,6 @@
 """evaluate()'s inputs: a run and qrels in any accepted form -> the evaluated queries' labelled rankings.
 
-Two paths give the same :class:`_Rankings`, label for label:
+Two paths give the same :class:`Rankings`, label for label:
 
 - the straightforward one (:func:`_rankings_of_tables`): rank-core ``Run`` and ``Qrels`` objects,
   their doc vocabularies merged (:func:`rank_core.align`), each retrieved doc labelled by a
@@ -38,7 +38,7 @@ from rank_eval._kernels import ingest
 from rank_eval._kernels.judgments import label_runs
 
 
-def _coerce(value: Any, kind: type[Run] | type[Qrels], what: str) -> Any:
+def coerce(value: Any, kind: type[Run] | type[Qrels], what: str) -> Any:
     """A Run or Qrels from itself, a ``{qid: {doc: value}}`` dict, a DataFrame or a TREC file path."""
     if isinstance(value, kind):
         return value
@@ -55,7 +55,7 @@ def _coerce(value: Any, kind: type[Run] | type[Qrels], what: str) -> Any:
 
 
 @dataclass(frozen=True)
-class _Rankings:
+class Rankings:
     """The evaluated queries' labelled rankings, one after the other, and their judgments."""
 
     query_ids: NDArray[np.str_]
@@ -69,7 +69,7 @@ class _Rankings:
 _NOTHING_TO_EVALUATE = "no query is in both the run and the qrels: nothing to evaluate"
 
 
-def _rankings(qrels: Any, run: Any, complete: bool, max_docs: int | None, judged_only: bool) -> _Rankings:
+def labelled_rankings(qrels: Any, run: Any, complete: bool, max_docs: int | None, judged_only: bool) -> Rankings:
     """The labelled rankings of the evaluated queries (see the module docstring)."""
     fast = _fast_rankings(qrels, run, complete, max_docs, judged_only)
     if fast is not None:
@@ -77,9 +77,9 @@ def _rankings(qrels: Any, run: Any, complete: bool, max_docs: int | None, judged
     return _rankings_of_tables(qrels, run, complete, max_docs, judged_only)
 
 
-def _rankings_of_tables(qrels: Any, run: Any, complete: bool, max_docs: int | None, judged_only: bool) -> _Rankings:
+def _rankings_of_tables(qrels: Any, run: Any, complete: bool, max_docs: int | None, judged_only: bool) -> Rankings:
     """The straightforward path: rank-core tables in one doc vocabulary, labels joined by code."""
-    run, qrels = _coerce(run, Run, "run"), _coerce(qrels, Qrels, "qrels")
+    run, qrels = coerce(run, Run, "run"), coerce(qrels, Qrels, "qrels")
     if max_docs is not None:
         run = run.top_k(max_docs)
     run, qrels = align(run, qrels)
@@ -105,7 +105,7 @@ def _rankings_of_tables(qrels: Any, run: Any, complete: bool, max_docs: int | No
         judged_before = np.concatenate([[0], np.cumsum(judged)])  # judged docs before each position
         offsets = judged_before[offsets].astype(np.int64)
         labels = labels[judged]
-    return _Rankings(query_ids, offsets, labels, qrels, qrels_of_query, run.name)
+    return Rankings(query_ids, offsets, labels, qrels, qrels_of_query, run.name)
 
 
 # ------------------------------------------------------------------------------ the fast path
@@ -132,7 +132,7 @@ class _RunRows:
     checked: bool
 
 
-def _fast_rankings(qrels: Any, run: Any, complete: bool, max_docs: int | None, judged_only: bool) -> _Rankings | None:
+def _fast_rankings(qrels: Any, run: Any, complete: bool, max_docs: int | None, judged_only: bool) -> Rankings | None:
     """The fast path's rankings, or None where the straightforward path must take over."""
     try:
         if isinstance(run, dict):
@@ -145,7 +145,7 @@ def _fast_rankings(qrels: Any, run: Any, complete: bool, max_docs: int | None, j
             return None
         if not rows.checked and ingest.duplicate_queries(*rows.docs, rows.lo, rows.hi).any():
             return None  # Run.from_trec names the duplicate, with its lines
-        qrels = _coerce(qrels, Qrels, "qrels")
+        qrels = coerce(qrels, Qrels, "qrels")
     except RankError:
         return None  # the straightforward path raises it again, after the errors it checks first
     if complete:  # every judged query, in the order of the qrels (sorted, as the run's)
@@ -168,7 +168,7 @@ def _fast_rankings(qrels: Any, run: Any, complete: bool, max_docs: int | None, j
     offsets, labels = ingest.label_rankings(
         rank, qrels.relevance, qlo, qhi, hi - lo, -1 if max_docs is None else max_docs, judged_only
     )
-    return _Rankings(query_ids, offsets, labels, qrels, qrels_of_query, rows.name)
+    return Rankings(query_ids, offsets, labels, qrels, qrels_of_query, rows.name)
 
 
 def _positions(sorted_ids: NDArray[np.str_], ids: NDArray[np.str_]) -> NDArray[np.int64]:

@@ -22,7 +22,7 @@ from numpy.typing import NDArray
 from rank_core import RankValueError
 from rank_core.optional import require
 from rank_core.validation import check_k
-from rank_eval._ingest import _coerce, _Rankings, _rankings  # noqa: F401 - _coerce: judgment_groups' import
+from rank_eval._ingest import Rankings, labelled_rankings
 from rank_eval._kernels import extra_measures as em
 from rank_eval._kernels import trec_measures as tm
 from rank_eval._kernels.judgments import NOT_IN_POOL
@@ -167,7 +167,7 @@ def _group_by_level(requests: list[str], level: int) -> dict[int, _LevelRequests
     return groups
 
 
-def _judgment_counts(rankings: _Rankings, level: int) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+def _judgment_counts(rankings: Rankings, level: int) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
     """Relevant and judged non-relevant judgments of each evaluated query at ``level``."""
     qrels, wanted = rankings.qrels, rankings.qrels_of_query
     judged_query = np.repeat(np.arange(len(qrels)), qrels.counts())
@@ -178,8 +178,8 @@ def _judgment_counts(rankings: _Rankings, level: int) -> tuple[NDArray[np.int64]
     return relevant[wanted].astype(np.int64), judged_nonrelevant[wanted].astype(np.int64)
 
 
-def _trec_measures(
-    rankings: _Rankings, measures: MeasurePlan, level: int, collection_size: int
+def trec_measures_at_level(
+    rankings: Rankings, measures: MeasurePlan, level: int, collection_size: int
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """``(per_query, summary)`` of the planned trec_eval measures at one relevance level."""
     qrels, wanted = rankings.qrels, rankings.qrels_of_query
@@ -214,7 +214,7 @@ def _trec_measures(
     return per_query, summary
 
 
-def _extra_measures(rankings: _Rankings, extras: list[ExtraMeasure], level: int) -> NDArray[np.float64]:
+def _extra_measures(rankings: Rankings, extras: list[ExtraMeasure], level: int) -> NDArray[np.float64]:
     """The extra measures' per-query values: a ``(n_queries, len(extras))`` array."""
     qrels, wanted = rankings.qrels, rankings.qrels_of_query
     relevant, _ = _judgment_counts(rankings, level)
@@ -273,13 +273,13 @@ def evaluate(
         raise RankValueError("no measure requested: pass measure names, e.g. ['ndcg@10', 'map']")
     groups = _group_by_level(requests, level)
 
-    rankings = _rankings(qrels, run, complete, limit, bool(judged_only))
+    rankings = labelled_rankings(qrels, run, complete, limit, bool(judged_only))
     direct: list[str] = []
     shown: dict[str, tuple[Any, Any]] = {}  # requested name -> (per-query values or None, summary)
     for at, group in groups.items():
         trec_plan = plan(group.trec_direct + list(group.trec_translated))
         if trec_plan.names:
-            values, totals = _trec_measures(rankings, trec_plan, at, size)
+            values, totals = trec_measures_at_level(rankings, trec_plan, at, size)
             direct_names = set(plan(group.trec_direct).names) if group.trec_direct else set()
             for name in trec_plan.names:
                 for alias in ([name] if name in direct_names else []) + group.trec_translated.get(name, []):

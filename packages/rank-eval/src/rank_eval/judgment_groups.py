@@ -49,7 +49,8 @@ from numpy.typing import NDArray
 
 from rank_core import Qrels, RankTypeError, RankValueError, Run
 from rank_core.validation import check_k
-from rank_eval.evaluate import Evaluation, _coerce, _rankings, _trec_measures
+from rank_eval._ingest import coerce, labelled_rankings
+from rank_eval.evaluate import Evaluation, trec_measures_at_level
 from rank_eval.measures import plan
 
 __all__ = ["JUDGMENT_GROUP_MEASURES", "evaluate_judgment_groups", "read_judgment_groups"]
@@ -78,7 +79,7 @@ def read_judgment_groups(source: Any) -> dict[str, Qrels]:
         for label in source:
             if not isinstance(label, str):
                 raise RankTypeError(f"judgment group names must be strings, got {type(label).__name__}")
-            groups[label] = _coerce(source[label], Qrels, f"qrels of judgment group {label!r}")
+            groups[label] = coerce(source[label], Qrels, f"qrels of judgment group {label!r}")
         return {label: groups[label] for label in sorted(groups, key=lambda s: s.encode("utf-8"))}
     if isinstance(source, (str, os.PathLike, bytes)) or hasattr(source, "read"):
         return Qrels.groups_from_trec(source)
@@ -169,7 +170,7 @@ def evaluate_judgment_groups(
     measures_plan = plan(plain)  # bad parameters fail here, before any work
 
     groups = read_judgment_groups(qrels)
-    run = _coerce(run, Run, "run")
+    run = coerce(run, Run, "run")
     if limit is not None:
         run = run.top_k(limit)
     judged = np.unique(np.concatenate([g.query_ids for g in groups.values()]))
@@ -183,8 +184,8 @@ def evaluate_judgment_groups(
     for group in groups.values() if computed else ():
         if not complete and not (run.query_positions(group.query_ids) >= 0).any():
             continue  # this group judged none of the run's queries
-        rankings = _rankings(group, run, complete, None, judged_only)
-        values, _ = _trec_measures(rankings, measures_plan, level, 0)
+        rankings = labelled_rankings(group, run, complete, None, judged_only)
+        values, _ = trec_measures_at_level(rankings, measures_plan, level, 0)
         rows = np.searchsorted(query_ids, rankings.query_ids)
         n_groups[rows] += 1
         for name in computed:

@@ -62,8 +62,9 @@ from rank_core import (
 )
 from rank_core.io_trec import parse_qrels_groups, read_source
 from rank_core.validation import check_k
+from rank_eval._ingest import coerce
 from rank_eval._kernels import prefs as kernels
-from rank_eval.evaluate import Evaluation, _coerce
+from rank_eval.evaluate import Evaluation
 
 __all__ = [
     "ALL_PREFS_MEASURES",
@@ -302,7 +303,7 @@ def prefs_from_qrels(qrels: Any) -> PreferenceJudgments:
             parsed.query_ids, parsed.query_codes, groups, group_codes, np.array(["0"]), np.zeros(n, dtype=np.int64),
             parsed.doc_vocab, parsed.doc_codes, parsed.values.astype(np.float64), parsed.lines, parsed.path,
         )
-    table = _coerce(qrels, Qrels, "qrels")
+    table = coerce(qrels, Qrels, "qrels")
     n = table.n_rows
     if n == 0:
         raise RankValueError("no preference judgments: the qrels hold no judgment")
@@ -361,7 +362,7 @@ def evaluate_prefs(
     names = plan_prefs(["all_prefs"] if measures is None else measures)
     limit = check_k(max_docs, name="max_docs", allow_none=True)
     judgments = _coerce_prefs(prefs, bool(from_qrels))
-    run = _coerce(run, Run, "run")
+    run = coerce(run, Run, "run")
 
     run_of_judged = run.query_positions(judgments.query_ids)
     wanted = np.arange(len(judgments)) if complete else np.flatnonzero(run_of_judged >= 0)

@@ -20,6 +20,7 @@ from __future__ import annotations
 import numpy as np
 from numba import prange
 
+from rank_core._kernels.strings import compare_slices
 from rank_eval._jit import kernel
 from rank_eval._kernels.judgments import NOT_IN_POOL, UNJUDGED
 
@@ -59,18 +60,6 @@ def slice_hash(data, start, end):
     h *= _MIX
     h ^= h >> _SHIFT_2
     return h
-
-
-@kernel
-def compare_slices(a, a_start, a_end, b, b_start, b_end):
-    """Byte-lexicographic comparison (-1, 0, 1); a proper prefix sorts first."""
-    n = min(a_end - a_start, b_end - b_start)
-    for j in range(n):
-        x, y = a[a_start + j], b[b_start + j]
-        if x != y:
-            return -1 if x < y else 1
-    la, lb = a_end - a_start, b_end - b_start
-    return 0 if la == lb else (-1 if la < lb else 1)
 
 
 @kernel
