@@ -145,6 +145,18 @@ def test_parse_run_rows_reads_what_parse_run_reads(text):
     assert_rows_like_parse_run(parse_run_rows(text.encode()), parse_run(text.encode()))
 
 
+def test_parse_run_rows_reads_rare_slow_path_scores_in_its_single_pass(monkeypatch):
+    text = "q Q0 a 1 5.960464477539063e-08 t\nq Q0 b 2 -inf t\nq Q0 c 3 0.12345678901234567890123 t\nq Q0 d 4 1 t\n"
+    expected = parse_run(text.encode())
+    import rank_core.io_trec as io_trec
+
+    def general_reader(*args):
+        raise AssertionError("the general reader was used")
+
+    monkeypatch.setattr(io_trec, "_run_rows_of_columns", general_reader)
+    assert_rows_like_parse_run(parse_run_rows(text.encode()), expected)
+
+
 @pytest.mark.parametrize("n_threads", [1, 2])
 def test_parse_run_rows_of_a_file_in_many_chunks(tmp_path, n_threads):
     rng = np.random.default_rng(0)

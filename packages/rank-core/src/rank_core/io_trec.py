@@ -267,8 +267,8 @@ def parse_run_rows(source: Source) -> RunRows:
     that when it is built).
     """
     buf, path = read_source(source)
-    doc_starts, doc_ends, scores, heads, head_starts, head_ends, tag_start, tag_end, ok = kernels.split_run_lines(
-        buf, 4 * numba.get_num_threads()
+    doc_starts, doc_ends, scores, slow, heads, head_starts, head_ends, tag_start, tag_end, ok = (
+        kernels.split_run_lines(buf, 4 * numba.get_num_threads())
     )
     if ok:
         ascii = bool(buf.max() < 0x80)
@@ -277,7 +277,15 @@ def parse_run_rows(source: Source) -> RunRows:
             first_invalid_utf8(buf, head_starts[first], head_ends[first]) < 0
             and first_invalid_utf8(buf, doc_starts, doc_ends) < 0
         )
-    if not ok:  # something to report, or scores that need Python's parser: the general reader
+    if ok:
+        for row in np.flatnonzero(slow).tolist():  # > 19 significant digits, huge exponents, inf
+            try:
+                scores[row] = float(_token(buf, *kernels.score_field(buf, doc_ends[row])))
+            except ValueError:
+                ok = False
+                break
+        ok = ok and not np.isnan(scores).any()
+    if not ok:  # something to report: the general reader finds it, as parse_run would
         return _run_rows_of_columns(buf, path)
     query_ids = unicode_from_utf8(buf, head_starts[first], head_ends[first], ascii=ascii)
     block_starts = np.append(heads, doc_starts.size)

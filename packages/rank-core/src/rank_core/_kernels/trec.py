@@ -24,6 +24,8 @@ NUMBER_INVALID = 2
 
 _NEWLINE = 10
 _HASH = 35
+# Mantissas up to this are exact in binary64.
+_TWO_POW_53 = np.uint64(2**53)
 # Powers of ten that are exact in binary64 (10**22 is the largest).
 _EXACT_POWERS_OF_TEN = np.array([10.0**i for i in range(23)])
 
@@ -199,10 +201,11 @@ def parse_decimal(buf, start, end):
     """Parse one decimal float; returns ``(value, status)``.
 
     Grammar: ``[+-] (digits [. digits] | . digits) [(e|E) [+-] digits]`` or ``inf``/``nan``.
-    Up to 15 significant digits with a power of ten within 10**+-22 take Clinger's fast path (one
-    correctly rounded IEEE operation on exact operands); up to 19 digits with a power of ten
-    within 10**+-19 go through the exact 128-bit conversion of :mod:`.decimal`; everything else
-    (more digits, larger exponents, inf/nan) is flagged for the caller's slow path.
+    A mantissa up to 2**53 (every 15-digit one, most 16-digit ones) with a power of ten within
+    10**+-22 takes Clinger's fast path (one correctly rounded IEEE operation on exact operands);
+    up to 19 digits with a power of ten within 10**+-19 go through the exact 128-bit conversion
+    of :mod:`.decimal`; everything else (more digits, larger exponents, inf/nan) is flagged for
+    the caller's slow path.
     """
     i = start
     negative = False
@@ -256,7 +259,7 @@ def parse_decimal(buf, start, end):
         return (-0.0 if negative else 0.0), NUMBER_OK
     if inexact:
         return 0.0, NUMBER_NEEDS_SLOW_PATH
-    if digits <= 15 and -22 <= exponent <= 22:
+    if mantissa <= _TWO_POW_53 and -22 <= exponent <= 22:
         value = float(mantissa)
         if exponent >= 0:
             value = value * _EXACT_POWERS_OF_TEN[exponent]
@@ -311,14 +314,15 @@ def parse_ints(buf, starts, ends):
 
 
 @kernel
-def _run_chunk(buf, lo, hi, row0, doc_starts, doc_ends, scores, heads, head_starts, head_ends):
+def _run_chunk(buf, lo, hi, row0, doc_starts, doc_ends, scores, slow, heads, head_starts, head_ends):
     """The data lines of ``buf[lo:hi]`` of a run file, written from row ``row0``: the docno
-    bounds and parsed score of each, and the rows where the query id differs from the line
-    before (heads, also written from ``row0``; a chunk's first row is always one).
+    bounds and parsed score of each (``slow``: the score needs Python's parser), and the rows
+    where the query id differs from the line before (heads, also written from ``row0``; a
+    chunk's first row is always one).
 
     Returns ``(rows, n_heads, ok, tag_start, tag_end)``, the tag being the last line's. ``ok``
-    is False at the first line :func:`split_fields` or :func:`parse_decimal` would not take as
-    it is (a malformed line, a NUL byte, a score that is not a number or needs the slow path).
+    is False at the first line :func:`split_fields` would reject (too few fields, a NUL byte) or
+    whose score :func:`parse_decimal` finds invalid.
     """
     rows = row0
     n_heads = row0
@@ -360,11 +364,14 @@ def _run_chunk(buf, lo, hi, row0, doc_starts, doc_ends, scores, heads, head_star
         i += 1  # past the newline
         if fields == 0:
             continue  # blank line
+        if fields < 6:
+            return rows - row0, n_heads - row0, False, tag_start, tag_end
         score, status = parse_decimal(buf, s0, s1)
-        if fields < 6 or status != NUMBER_OK:
+        if status == NUMBER_INVALID:
             return rows - row0, n_heads - row0, False, tag_start, tag_end
         doc_starts[rows], doc_ends[rows] = d0, d1
         scores[rows] = score
+        slow[rows] = status == NUMBER_NEEDS_SLOW_PATH
         same = q1 - q0 == query_end - query_start
         k = 0
         while same and k < q1 - q0:
@@ -383,16 +390,18 @@ def split_run_lines(buf, n_chunks):
     """Split and parse the data lines of a run file (``qid iter docno rank score tag``) in one pass.
 
     Keeps per line only the docno's bounds and the score, and the query id where it changes
-    (files list a query's lines together): ``(doc_starts, doc_ends, scores, heads, head_starts,
-    head_ends, tag_start, tag_end, ok)``; query id ``h`` covers the rows from ``heads[h]`` to
-    the next head. ``ok`` is False if a line is malformed or a score needs more than
-    :func:`parse_decimal` (the general reader then reports or handles it).
+    (files list a query's lines together): ``(doc_starts, doc_ends, scores, slow, heads,
+    head_starts, head_ends, tag_start, tag_end, ok)``; query id ``h`` covers the rows from
+    ``heads[h]`` to the next head; ``slow`` flags the scores to parse again with Python (see
+    :func:`score_field`). ``ok`` is False if a line is malformed or a score is not a number
+    (the general reader then reports it).
     """
     bounds, first_lines, total = _line_chunks(buf, n_chunks)
     n_chunks = bounds.size - 1
     doc_starts = np.empty(total, dtype=np.int64)
     doc_ends = np.empty(total, dtype=np.int64)
     scores = np.empty(total, dtype=np.float64)
+    slow = np.empty(total, dtype=np.bool_)
     heads = np.empty(total, dtype=np.int64)  # few are written: untouched pages cost nothing
     head_starts = np.empty(total, dtype=np.int64)
     head_ends = np.empty(total, dtype=np.int64)
@@ -402,7 +411,7 @@ def split_run_lines(buf, n_chunks):
     tags = np.full((n_chunks, 2), -1, dtype=np.int64)
     for c in prange(n_chunks):
         rows[c], n_heads[c], ok[c], tags[c, 0], tags[c, 1] = _run_chunk(
-            buf, bounds[c], bounds[c + 1], first_lines[c] - 1, doc_starts, doc_ends, scores,
+            buf, bounds[c], bounds[c + 1], first_lines[c] - 1, doc_starts, doc_ends, scores, slow,
             heads, head_starts, head_ends,
         )
     tag_start = tag_end = -1
@@ -412,7 +421,7 @@ def split_run_lines(buf, n_chunks):
     n_rows = rows.sum()
     if not ok.all() or n_rows == 0:
         none = doc_starts[:0]
-        return none, none, scores[:0], none, none, none, tag_start, tag_end, False
+        return none, none, scores[:0], slow[:0], none, none, none, tag_start, tag_end, False
     # chunk c wrote its rows and heads from first_lines[c] - 1: move them together
     keep_heads = np.empty(n_heads.sum(), dtype=np.int64)
     row = head = 0
@@ -430,6 +439,20 @@ def split_run_lines(buf, n_chunks):
             for r in range(rows[c]):
                 keep[row] = first_lines[c] - 1 + r
                 row += 1
-        doc_starts, doc_ends, scores = doc_starts[keep], doc_ends[keep], scores[keep]
-    return (doc_starts, doc_ends, scores, heads[keep_heads], head_starts[keep_heads],
+        doc_starts, doc_ends, scores, slow = doc_starts[keep], doc_ends[keep], scores[keep], slow[keep]
+    return (doc_starts, doc_ends, scores, slow, heads[keep_heads], head_starts[keep_heads],
             head_ends[keep_heads], tag_start, tag_end, True)
+
+
+@kernel
+def score_field(buf, doc_end):
+    """``(start, end)`` of the score of the run line whose docno ends at ``doc_end``: the field
+    after the next one (``docno rank score``)."""
+    i = start = doc_end
+    for _ in range(2):
+        while i < buf.size and _BYTE_CLASS[buf[i]] == _BLANK:
+            i += 1
+        start = i
+        while i < buf.size and _BYTE_CLASS[buf[i]] == _ORDINARY:
+            i += 1
+    return start, i
