@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from rank_core import ParseError, Qrels, RankValueError, Run
-from rank_core.io_trec import atomic_writer
+from rank_core.io_trec import atomic_binary_writer, atomic_writer
 
 RUN_FILES = ["results.test", "results.trunc", "results.comment.test", "results-302.test", "prefs.results.test"]
 QRELS_FILES = [
@@ -285,6 +285,21 @@ def test_atomic_writer_keeps_original_on_failure(tmp_path):
     with atomic_writer(target) as out:
         out.write("new\n")
     assert target.read_text() == "new\n"
+
+
+def test_atomic_binary_writer_keeps_original_on_failure(tmp_path):
+    target = tmp_path / "out.png"
+    target.write_bytes(b"original")
+    target.chmod(0o600)
+    with pytest.raises(RuntimeError), atomic_binary_writer(target) as out:
+        out.write(b"partial")
+        raise RuntimeError("disk full")
+    assert target.read_bytes() == b"original"
+    assert [p.name for p in tmp_path.iterdir()] == ["out.png"]
+    with atomic_binary_writer(target) as out:
+        out.write(b"\x89PNG new")
+    assert target.read_bytes() == b"\x89PNG new"
+    assert target.stat().st_mode & 0o777 == 0o600  # the old file's permissions are kept
 
 
 def test_large_file_round_trip(tmp_path):

@@ -53,6 +53,7 @@ from rank_core.vocabulary import Utf8Ids, Vocabulary
 __all__ = [
     "ParsedLines",
     "RunRows",
+    "atomic_binary_writer",
     "atomic_writer",
     "check_writable",
     "parse_qrels",
@@ -350,28 +351,18 @@ def check_writable(vocab: Vocabulary, *, what: str) -> None:
 
 
 @contextlib.contextmanager
-def atomic_writer(path: str | os.PathLike[str]) -> Iterator[IO[str]]:
-    """Open ``path`` for UTF-8 text writing through a temporary file renamed into place on success.
+def atomic_binary_writer(path: str | os.PathLike[str]) -> Iterator[IO[bytes]]:
+    """Open ``path`` for binary writing through a temporary file renamed into place on success.
 
     An existing file is never left half-written: on any error the temporary file is removed and
-    the original stays as it was. A ``.gz`` suffix writes gzip.
+    the original stays as it was; the new file keeps the old one's permissions.
     """
     target = Path(path)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     tmp = Path(tmp_name)
     try:
         with os.fdopen(fd, "wb") as raw:
-            sink: IO[bytes] = (
-                gzip.GzipFile(fileobj=raw, mode="wb", filename="", mtime=0)
-                if target.suffix == ".gz"
-                else raw
-            )
-            handle = io.TextIOWrapper(sink, encoding="utf-8", newline="\n")
-            yield handle
-            handle.flush()
-            handle.detach()
-            if sink is not raw:
-                sink.close()  # writes the gzip trailer; leaves ``raw`` open
+            yield raw
             raw.flush()
             os.fsync(raw.fileno())
         tmp.chmod(target.stat().st_mode & 0o7777 if target.exists() else 0o644)
@@ -379,3 +370,21 @@ def atomic_writer(path: str | os.PathLike[str]) -> Iterator[IO[str]]:
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+@contextlib.contextmanager
+def atomic_writer(path: str | os.PathLike[str]) -> Iterator[IO[str]]:
+    """Open ``path`` for UTF-8 text writing, atomically as :func:`atomic_binary_writer`; a
+    ``.gz`` suffix writes gzip."""
+    with atomic_binary_writer(path) as raw:
+        sink: IO[bytes] = (
+            gzip.GzipFile(fileobj=raw, mode="wb", filename="", mtime=0)
+            if Path(path).suffix == ".gz"
+            else raw
+        )
+        handle = io.TextIOWrapper(sink, encoding="utf-8", newline="\n")
+        yield handle
+        handle.flush()
+        handle.detach()
+        if sink is not raw:
+            sink.close()  # writes the gzip trailer; leaves ``raw`` open

@@ -54,6 +54,7 @@ from rank_core import Qrels, RankTypeError, RankValueError, Run
 from rank_core.jit import threads as numba_threads
 from rank_core.optional import require
 from rank_core.validation import check_choice, check_in_range, check_k
+from rank_eval._ingest import coerce
 from rank_eval._kernels import significance as sig
 from rank_eval.evaluate import Evaluation, evaluate, mean_in_order
 
@@ -390,21 +391,6 @@ def adjust_p_values(p_values: Any, method: Correction | None) -> NDArray[np.floa
 # ---------------------------------------------------------------------- inputs
 
 
-def _as_qrels(value: Any) -> Qrels:
-    if isinstance(value, Qrels):
-        return value
-    if isinstance(value, Mapping):
-        return Qrels.from_dict(value)
-    if isinstance(value, (str, os.PathLike)):
-        return Qrels.from_trec(value)
-    if hasattr(value, "columns"):
-        return Qrels.from_pandas(value)
-    raise RankTypeError(
-        "qrels must be a Qrels, a {qid: {doc: relevance}} dict, a DataFrame or a TREC file path; "
-        f"got {type(value).__name__}"
-    )
-
-
 def _as_run(value: Any, name: str) -> Run:
     if isinstance(value, Run):
         return value
@@ -548,7 +534,7 @@ def compare(
     level = check_k(relevance_level, name="relevance_level")
     requested = _metric_list(metrics)
     named = _named_runs(runs)
-    qrels_table = _as_qrels(qrels)
+    qrels_table = coerce(qrels, Qrels, "qrels")
 
     evaluations = [
         evaluate(qrels_table, run, requested, relevance_level=level, complete=queries == "qrels")

@@ -8,15 +8,14 @@ Agg canvas): no pyplot, no global backend or state is touched.
 
 from __future__ import annotations
 
-import io
 import os
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from rank_core import RankValueError
+from rank_core.io_trec import atomic_binary_writer
 from rank_core.optional import require
 from rank_core.validation import check_choice
 from rank_eval.evaluate import evaluate
@@ -109,22 +108,6 @@ def plot_comparison(
     axes.legend(fontsize=8)
     axes.grid(alpha=0.3)
 
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=dpi)
-    return _write_atomically(Path(path), buffer.getvalue())
-
-
-def _write_atomically(target: Path, data: bytes) -> Path:
-    fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    temporary = Path(name)
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        temporary.chmod(target.stat().st_mode & 0o7777 if target.exists() else 0o644)
-        temporary.replace(target)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
-    return target
+    with atomic_binary_writer(path) as out:
+        figure.savefig(out, format="png", dpi=dpi)
+    return Path(path)

@@ -300,34 +300,10 @@ def _preference_array_group(ranks, subgroups, levels, njr, nj, counts, status, c
     # num_rel of them (rank order; for _ret among retrieved docs, still num_rel, as trec_eval)
     if counts[NONREL] > counts[REL]:
         first_dropped = _first_dropped_nonrel(rel, m, counts[REL])
-        ful = 0
-        poss = 0
-        for i in range(m):
-            if i >= first_dropped and rel[i] == 0.0:
-                continue
-            for j in range(m):
-                if j >= first_dropped and rel[j] == 0.0:
-                    continue
-                if _has(bits, i, j):
-                    poss += 1
-                    if i < m_ret and j > i:
-                        ful += 1
-        counts[RN_FUL], counts[RN_POSS] = ful, poss
+        counts[RN_FUL], counts[RN_POSS] = _recount_kept(bits, rel, m, m_ret, first_dropped)
     if counts[NONREL_RET] > counts[REL_RET]:
         first_dropped = _first_dropped_nonrel(rel, m_ret, counts[REL])
-        ful = 0
-        poss = 0
-        for i in range(m_ret):
-            if i >= first_dropped and rel[i] == 0.0:
-                continue
-            for j in range(m_ret):
-                if j >= first_dropped and rel[j] == 0.0:
-                    continue
-                if _has(bits, i, j):
-                    poss += 1
-                    if j > i:
-                        ful += 1
-        counts[RNR_FUL], counts[RNR_POSS] = ful, poss
+        counts[RNR_FUL], counts[RNR_POSS] = _recount_kept(bits, rel, m_ret, m_ret, first_dropped)
 
     if collect:
         pairs = _reserve(pairs, n_pairs, n_prefs)
@@ -337,6 +313,25 @@ def _preference_array_group(ranks, subgroups, levels, njr, nj, counts, status, c
                     pairs[n_pairs] = local[i] * nj + local[j]
                     n_pairs += 1
     return pairs, n_pairs
+
+
+@kernel
+def _recount_kept(bits, rel, limit, m_ret, first_dropped):
+    """``(fulfilled, possible)`` preferences among the first ``limit`` docs, leaving out the docs
+    with level 0 from ``first_dropped`` on; fulfilled: the preferred doc retrieved and above."""
+    ful = 0
+    poss = 0
+    for i in range(limit):
+        if i >= first_dropped and rel[i] == 0.0:
+            continue
+        for j in range(limit):
+            if j >= first_dropped and rel[j] == 0.0:
+                continue
+            if _has(bits, i, j):
+                poss += 1
+                if i < m_ret and j > i:
+                    ful += 1
+    return ful, poss
 
 
 @kernel
