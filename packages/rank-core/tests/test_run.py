@@ -9,6 +9,7 @@ from reference import trec_eval_order
 
 from rank_core import (
     NonFiniteInputError,
+    ParseError,
     Qrels,
     RankTypeError,
     RankValueError,
@@ -160,3 +161,36 @@ def test_same_result_whatever_the_thread_count():
     parallel = Run.from_arrays(q, d, scores)
     assert serial == parallel
     assert np.array_equal(serial.doc_codes, parallel.doc_codes)
+
+
+def test_from_trec_negated_rank_reads_the_rank_column() -> None:
+    text = b"q1 Q0 a 1 0.2 t\nq1 Q0 b 3 0.9 t\nq2 Q0 c 7 1.0 t\n"
+    run = Run.from_trec(text, scores="negated_rank")
+    assert run.to_dict() == {"q1": {"a": -1.0, "b": -3.0}, "q2": {"c": -7.0}}
+    assert run["q1"].doc_ids.tolist() == ["a", "b"]  # the file's rank order, not its scores'
+    with pytest.raises(RankValueError, match="scores must be one of"):
+        Run.from_trec(text, scores="rank")
+    with pytest.raises(ParseError, match="rank 'x' is not a number") as info:
+        Run.from_trec(b"q1 Q0 a 1 0.2 t\nq1 Q0 b x 0.9 t\n", scores="negated_rank")
+    assert info.value.line == 2 and isinstance(info.value, ValueError)
+
+
+def test_from_ranked_codes_checks_in_linear_time() -> None:
+    run = Run.from_dict(RUN, name="x")
+    same = Run.from_ranked_codes(run.query_ids, run.offsets, run.doc_codes, run.scores, run.doc_vocab, name="x")
+    assert same == run and same.name == "x"
+    q2 = slice(int(run.offsets[2]), int(run.offsets[3]))
+    swapped = run.doc_codes.copy()
+    swapped[q2] = swapped[q2][[0, 2, 1]]  # the 0.5 tie now by doc id ascending
+    with pytest.raises(RankValueError, match="query 'q2' are not ranked"):
+        Run.from_ranked_codes(run.query_ids, run.offsets, swapped, run.scores, run.doc_vocab)
+    with pytest.raises(RankValueError, match="sorted and distinct"):
+        Run.from_ranked_codes(run.query_ids[::-1], run.offsets, run.doc_codes, run.scores, run.doc_vocab)
+    with pytest.raises(ShapeMismatchError, match="offsets must rise"):
+        Run.from_ranked_codes(run.query_ids, run.offsets[:-1], run.doc_codes, run.scores, run.doc_vocab)
+    with pytest.raises(RankValueError, match="range of doc_vocab"):
+        Run.from_ranked_codes(run.query_ids, run.offsets, run.doc_codes + 100, run.scores, run.doc_vocab)
+    nan = run.scores.copy()
+    nan[0] = np.nan
+    with pytest.raises(NonFiniteInputError):
+        Run.from_ranked_codes(run.query_ids, run.offsets, run.doc_codes, nan, run.doc_vocab)

@@ -34,7 +34,7 @@ import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO, Any, NamedTuple
+from typing import IO, Any, Literal, NamedTuple
 
 import numba
 import numpy as np
@@ -48,6 +48,7 @@ from rank_core._text import (
     unicode_from_utf8,
 )
 from rank_core.errors import ParseError, RankTypeError, RankValueError
+from rank_core.validation import check_choice
 from rank_core.vocabulary import Utf8Ids, Vocabulary
 
 __all__ = [
@@ -223,12 +224,12 @@ def _token(buf: NDArray[np.uint8], start: int, end: int) -> str:
     return buf[start:end].tobytes().decode("utf-8", errors="replace")
 
 
-def _parse_scores(column: _Column) -> NDArray[np.float64]:
+def _parse_scores(column: _Column, *, what: str = "score") -> NDArray[np.float64]:
     values, status = kernels.parse_floats(column.buf, column.starts, column.ends)
 
     def not_a_number(row: int) -> ParseError:
         text = column.text(row)
-        return ParseError(f"score {text!r} is not a number", path=column.path, line=int(column.lines[row]))
+        return ParseError(f"{what} {text!r} is not a number", path=column.path, line=int(column.lines[row]))
 
     invalid = np.flatnonzero(status == kernels.NUMBER_INVALID)
     if invalid.size:
@@ -242,17 +243,23 @@ def _parse_scores(column: _Column) -> NDArray[np.float64]:
     nan = np.flatnonzero(np.isnan(values))
     if nan.size:
         line = int(column.lines[nan[0]])
-        raise ParseError("score is NaN, which cannot be ranked", path=column.path, line=line)
+        raise ParseError(f"{what} is NaN, which cannot be ranked", path=column.path, line=line)
     return values
 
 
-def parse_run(source: Source) -> ParsedLines:
-    """Parse a TREC run (see the module docstring for the format and conventions)."""
+def parse_run(source: Source, *, value_field: Literal["score", "rank"] = "score") -> ParsedLines:
+    """Parse a TREC run (see the module docstring for the format and conventions).
+
+    ``values`` are the score column, or with ``value_field="rank"`` the rank column (read as a
+    number, with the score column's checks), for tools that take a file's ranks as given.
+    """
+    check_choice(value_field, name="value_field", choices=("score", "rank"))
     buf, path = read_source(source)
-    qid, docno, score, tag = _split(buf, 6, 0, [0, 2, 4, 5], path, "run")
+    value_column = 4 if value_field == "score" else 3
+    qid, docno, value, tag = _split(buf, 6, 0, [0, 2, value_column, 5], path, "run")
     query_ids, query_codes = qid.ids("query id")
     doc_vocab, doc_codes = docno.vocabulary("docno")
-    scores = _parse_scores(score)
+    scores = _parse_scores(value, what=value_field)
     last_tag = tag.text(tag.lines.size - 1)
     return ParsedLines(query_ids, query_codes, doc_vocab, doc_codes, scores, qid.lines, last_tag, path)
 

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import os
-from typing import Any, NamedTuple
+from typing import Any, Literal, NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
 
-from rank_core._kernels.rows import rank_rows, top_k_rows
+from rank_core._kernels.rows import first_unranked_query, rank_rows, top_k_rows
 from rank_core._table import QueryTable, frame_columns, readonly
-from rank_core.errors import ParseError, RankValueError
+from rank_core.errors import ParseError, RankValueError, ShapeMismatchError
 from rank_core.io_trec import Source, parse_run
-from rank_core.validation import as_array, check_k
+from rank_core.validation import as_array, as_id_array, check_choice, check_k, check_same_length
+from rank_core.vocabulary import Vocabulary
 
 __all__ = ["Ranking", "Run"]
 
@@ -98,13 +99,23 @@ class Run(QueryTable):
         return cls.from_arrays(*columns, name=name)
 
     @classmethod
-    def from_trec(cls, source: Source, *, name: str | None = None) -> Run:
+    def from_trec(
+        cls,
+        source: Source,
+        *,
+        name: str | None = None,
+        scores: Literal["score", "negated_rank"] = "score",
+    ) -> Run:
         """Read a TREC run file (path, bytes or file object; gzip is detected).
 
         See :mod:`rank_core.io_trec` for the format and the conventions followed. ``name``
-        defaults to the tag of the file's last line.
+        defaults to the tag of the file's last line. ``scores="negated_rank"`` takes each row's
+        score from the rank column, negated: the run then ranks docs as the file's rank column
+        does (as pyserini's fusion reads runs) and ``-score`` is the file's rank.
         """
-        parsed = parse_run(source)
+        check_choice(scores, name="scores", choices=("score", "negated_rank"))
+        parsed = parse_run(source, value_field="score" if scores == "score" else "rank")
+        values = parsed.values if scores == "score" else -parsed.values
 
         def duplicate(first: int, second: int) -> Exception:
             return ParseError(
@@ -117,8 +128,48 @@ class Run(QueryTable):
 
         return cls._from_codes(
             parsed.query_ids, parsed.query_codes, parsed.doc_vocab, parsed.doc_codes,
-            parsed.values, duplicate, _name=name if name is not None else parsed.tag,
+            values, duplicate, _name=name if name is not None else parsed.tag,
         )
+
+    @classmethod
+    def from_ranked_codes(
+        cls,
+        query_ids: NDArray[np.str_],
+        offsets: NDArray[np.int64],
+        doc_codes: NDArray[np.int64],
+        scores: NDArray[np.float64],
+        doc_vocab: Vocabulary,
+        *,
+        name: str | None = None,
+    ) -> Run:
+        """From rows a kernel has already ranked, with doc ids as codes into ``doc_vocab``.
+
+        For packages that compute runs on codes (fusion, retrieval): no sort and no string work.
+        Checked in linear time: ``query_ids`` sorted and distinct, ``offsets`` a CSR index over
+        the rows, codes inside the vocabulary, scores not NaN, and each query's rows ranked (score
+        descending, ties by doc code descending), which also rules out a doc repeated with equal
+        scores. A doc repeated with different scores is not detected: callers guarantee it.
+        """
+        ids = as_id_array(query_ids, name="query_ids")
+        if ids.size > 1 and not bool(np.all(ids[1:] > ids[:-1])):
+            raise RankValueError("query_ids must be sorted and distinct")
+        offsets = as_array(offsets, name="offsets", dtype=np.int64, ndim=1)
+        doc_codes = as_array(doc_codes, name="doc_codes", dtype=np.int64, ndim=1)
+        values = _scores(scores)
+        check_same_length(doc_codes=doc_codes, scores=values)
+        if offsets.size != ids.size + 1 or offsets[0] != 0 or offsets[-1] != doc_codes.size or (np.diff(offsets) < 0).any():
+            raise ShapeMismatchError(
+                f"offsets must rise from 0 to the number of rows ({doc_codes.size}) in {ids.size + 1} steps"
+            )
+        if doc_codes.size and (doc_codes.min() < 0 or doc_codes.max() >= len(doc_vocab)):
+            raise RankValueError(f"doc_codes must be in [0, {len(doc_vocab)}), the range of doc_vocab")
+        unranked = first_unranked_query(offsets, doc_codes, values)
+        if unranked >= 0:
+            raise RankValueError(
+                f"the rows of query {str(ids[unranked])!r} are not ranked by score descending, "
+                "ties by doc code descending"
+            )
+        return cls._build(ids, offsets, doc_codes, values, doc_vocab, _name=name)
 
     # ------------------------------------------------------------------ transformations
 

@@ -66,6 +66,19 @@ def _is_ranked(rows, doc_codes, scores):
     return True
 
 
+@kernel(parallel=True)
+def first_unranked_query(offsets, doc_codes, scores):
+    """The first query whose rows are not ranked (score desc, ties doc code desc), or -1."""
+    n_queries = offsets.size - 1
+    ranked = np.empty(n_queries, dtype=np.bool_)
+    for q in prange(n_queries):
+        ranked[q] = _is_ranked(np.arange(offsets[q], offsets[q + 1]), doc_codes, scores)
+    for q in range(n_queries):
+        if not ranked[q]:
+            return q
+    return -1
+
+
 @kernel
 def rank_one_query(rows, doc_codes, scores):
     """One query's rows by score desc, ties by doc code desc, plus a duplicate pair or (-1, -1)."""
