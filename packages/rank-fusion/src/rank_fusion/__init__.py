@@ -1,11 +1,66 @@
 """rank-fusion: rank fusion for the rank-* toolkit.
 
-RRF, ISR, Comb*, Borda, Condorcet, RBC, probabilistic fusions, DBSF and score normalizations over
-rank-core's ``Run``, with fusion-weight optimization in the ``[optimize]`` extra.
-
-This is an importable shell for now: the package's issue fills in the API.
+Rank-based (RRF, ISR, Borda, Condorcet, RBC, probabilistic fusions) and score-based (Comb*,
+weighted sums, DBSF, the search engines' means) fusion of rank-core ``Run``s or of one query's
+rankings, with score normalisations; :func:`fuse` picks a method by name.
 """
 
 from rank_fusion.__about__ import __version__
+from rank_fusion.methods import (
+    arithmetic_mean,
+    bordafuse,
+    comb_anz,
+    comb_gmnz,
+    comb_max,
+    comb_med,
+    comb_min,
+    comb_mnz,
+    comb_sum,
+    condorcet,
+    dbsf,
+    fuse,
+    geometric_mean,
+    harmonic_mean,
+    isr,
+    log_isr,
+    logn_isr,
+    mixed,
+    normalize,
+    rbc,
+    relative_score,
+    rrf,
+    w_bordafuse,
+    w_condorcet,
+    wmnz,
+    wsum,
+)
 
-__all__ = ["__version__"]
+__all__ = [
+    "__version__",
+    "arithmetic_mean",
+    "bordafuse",
+    "comb_anz",
+    "comb_gmnz",
+    "comb_max",
+    "comb_med",
+    "comb_min",
+    "comb_mnz",
+    "comb_sum",
+    "condorcet",
+    "dbsf",
+    "fuse",
+    "geometric_mean",
+    "harmonic_mean",
+    "isr",
+    "log_isr",
+    "logn_isr",
+    "mixed",
+    "normalize",
+    "rbc",
+    "relative_score",
+    "rrf",
+    "w_bordafuse",
+    "w_condorcet",
+    "wmnz",
+    "wsum",
+]

@@ -1,0 +1,1 @@
+"""Numba kernels: flat arrays and offsets in, arrays out; no Python objects."""
