@@ -4,6 +4,12 @@ Each package's private ``_jit.py`` imports :func:`kernel` from here, so the defa
 place: ``cache=True`` (disable with ``RANK_NUMBA_CACHE=0``), ``nogil=True`` and a NaN-safe
 fastmath flag set. Full ``fastmath=True`` assumes no NaN/inf and is only for kernels whose inputs
 were validated finite and that use no infinite sentinels: opt in with ``fastmath=True``.
+
+Kernels call ``np.argsort`` with ``kind="mergesort"``, never the default: with numba 0.68 and the
+on-disk cache, a cached kernel calling the default (quicksort) ``np.argsort`` on an array type can
+be linked to the quicksort ``np.sort`` of that type when a kernel using ``np.sort`` was compiled
+first in the process, and return sorted values instead of indices (reproduced; the mergesort
+implementation is named differently and is not affected).
 """
 
 from __future__ import annotations

@@ -3,6 +3,7 @@
 Rank-based (RRF, ISR, Borda, Condorcet, RBC, probabilistic fusions) and score-based (Comb*,
 weighted sums, DBSF, the search engines' means) fusion of rank-core ``Run``s or of one query's
 rankings, with score normalisations; :func:`fuse` picks a method by name.
+:func:`optimize_weights` (the ``[optimize]`` extra, with rank-eval) tunes fusion weights.
 """
 
 from rank_fusion.__about__ import __version__
@@ -34,10 +35,22 @@ from rank_fusion.methods import (
     wmnz,
     wsum,
 )
+from rank_fusion.optimize import OptimizationResult, optimize_weights
+from rank_fusion.trained import (
+    bayesfuse,
+    mapfuse,
+    posfuse,
+    probfuse,
+    segfuse,
+    slidefuse,
+    train_fusion,
+)
 
 __all__ = [
+    "OptimizationResult",
     "__version__",
     "arithmetic_mean",
+    "bayesfuse",
     "bordafuse",
     "comb_anz",
     "comb_gmnz",
@@ -54,11 +67,18 @@ __all__ = [
     "isr",
     "log_isr",
     "logn_isr",
+    "mapfuse",
     "mixed",
     "normalize",
+    "optimize_weights",
+    "posfuse",
+    "probfuse",
     "rbc",
     "relative_score",
     "rrf",
+    "segfuse",
+    "slidefuse",
+    "train_fusion",
     "w_bordafuse",
     "w_condorcet",
     "wmnz",

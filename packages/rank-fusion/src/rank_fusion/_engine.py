@@ -75,6 +75,17 @@ def check_engine_weights(weights: Any, method: str) -> None:
         )
 
 
+def check_applicable(method: str, spec: Spec, *, norm: Any, weights: Any) -> None:
+    """``norm`` only for score-based methods, ``weights`` only for weighted ones."""
+    if norm is not None and not spec.uses_scores:
+        raise RankValueError(
+            f"{method} uses ranks only, so norm={norm!r} would have no effect: leave norm=None "
+            "(normalisations apply to score-based methods such as wsum, mnz or dbsf)"
+        )
+    if weights is not None and not spec.weighted:
+        raise RankValueError(f"{method} takes no weights; use its weighted variant (e.g. wsum, w_bordafuse)")
+
+
 def run_method(
     lists: Lists | OneQuery,
     method: str,
@@ -91,13 +102,7 @@ def run_method(
 ) -> Run | list[tuple[Any, float]]:
     """Fuse ``lists`` with one method; a ``Run`` for a batch, ``[(doc, score), ...]`` for one query."""
     norm = check_norm(norm)
-    if norm is not None and not spec.uses_scores:
-        raise RankValueError(
-            f"{method} uses ranks only, so norm={norm!r} would have no effect: leave norm=None "
-            "(normalisations apply to score-based methods such as wsum, mnz or dbsf)"
-        )
-    if weights is not None and not spec.weighted:
-        raise RankValueError(f"{method} takes no weights; use its weighted variant (e.g. wsum, w_bordafuse)")
+    check_applicable(method, spec, norm=norm, weights=weights)
     check_choice(ranks, name="ranks", choices=("position", "negated_scores"))
     if ranks == "negated_scores" and (not np.isfinite(lists.scores).all() or (lists.scores > -1).any()):
         raise RankValueError(

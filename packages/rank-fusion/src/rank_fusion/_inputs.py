@@ -53,7 +53,7 @@ def _is_ranking(item: Any) -> bool:
     """A one-query ranking: ``{doc: score}`` or a sequence of ``(doc, score)`` pairs (a mapping
     whose first value is a mapping is a ``{qid: {doc: score}}`` run)."""
     if isinstance(item, Mapping):
-        return not item or not isinstance(next(iter(item.values())), Mapping)
+        return not isinstance(next(iter(item.values())), Mapping)
     return isinstance(item, Sequence) and not isinstance(item, (str, bytes))
 
 
@@ -67,11 +67,14 @@ def coerce_lists(runs: Any, *, queries: QueryPolicy = "union") -> Lists | OneQue
         )
     if len(runs) == 0:
         raise RankValueError("runs is empty: pass at least one run (fusion usually takes two or more)")
-    rankings = [_is_ranking(item) for item in runs]
-    if all(rankings):
+    # an empty mapping could be either (a run without queries, a ranking without docs): it
+    # takes the kind of the other items
+    kinds = [None if isinstance(item, Mapping) and not item else _is_ranking(item) for item in runs]
+    known = [kind for kind in kinds if kind is not None]
+    if not known or all(known):
         return _one_query(runs)
-    if any(rankings):
-        first = rankings.index(True)
+    if any(known):
+        first = kinds.index(True)
         raise RankTypeError(
             f"runs mixes one-query rankings (item {first}) with whole runs: pass either a list of Runs "
             "or a list of {doc: score} / [(doc, score), ...] rankings for one query"

@@ -20,13 +20,15 @@ package README.
 
 from __future__ import annotations
 
+import inspect
 from typing import Any
 
 from rank_core import Run
 from rank_core.validation import check_in_range, check_k
-from rank_fusion._engine import Norm, Ranks, Spec, check_engine_weights, run_method
+from rank_fusion._engine import Norm, Ranks, Spec, check_applicable, check_engine_weights, run_method
 from rank_fusion._inputs import QueryPolicy, coerce_lists
 from rank_fusion._kernels import fuse as K
+from rank_fusion.trained import TRAINED_SPECS, bayesfuse, mapfuse, posfuse, probfuse, segfuse, slidefuse
 
 Fused = Run | list[tuple[str, float]]
 
@@ -299,7 +301,8 @@ METHODS = {
     "sum": comb_sum, "min": comb_min, "max": comb_max, "med": comb_med, "anz": comb_anz,
     "mnz": comb_mnz, "gmnz": comb_gmnz, "wsum": wsum, "wmnz": wmnz, "mixed": mixed, "dbsf": dbsf,
     "relative_score": relative_score, "arithmetic_mean": arithmetic_mean, "geometric_mean": geometric_mean,
-    "harmonic_mean": harmonic_mean,
+    "harmonic_mean": harmonic_mean, "mapfuse": mapfuse, "posfuse": posfuse, "probfuse": probfuse,
+    "segfuse": segfuse, "slidefuse": slidefuse, "bayesfuse": bayesfuse,
 }
 
 
@@ -316,7 +319,8 @@ def fuse(
     """Fuse ``runs`` with the method named ``method`` (ranx's names: ``rrf``, ``mnz``, ``wsum``...).
 
     ``norm`` and ``weights`` are passed to methods that take them; other keywords are the
-    method's own (``k``, ``phi``, ``gamma``, ``queries``, ``name``...).
+    method's own (``k``, ``phi``, ``gamma``, ``qrels`` for the trained methods, ``queries``,
+    ``name``...).
     """
     check_k(top_k, name="top_k", allow_none=True)
     if method not in METHODS:
@@ -325,15 +329,18 @@ def fuse(
         close = get_close_matches(str(method), METHODS, n=3)
         hint = f"; did you mean {', '.join(map(repr, close))}?" if close else ""
         raise _unknown_method(method, hint)
-    options: dict[str, Any] = dict(params, top_k=top_k)
+    check_applicable(method, {**SPECS, **TRAINED_SPECS}[method], norm=norm, weights=weights)
+    options: dict[str, Any] = dict(params, top_k=top_k, depth=depth)
     if norm is not None:
         options["norm"] = norm
     if weights is not None:
         options["weights"] = weights
+    function = METHODS[method]
     try:
-        return METHODS[method](runs, **options)
-    except TypeError as exc:
+        inspect.signature(function).bind(runs, **options)
+    except TypeError as exc:  # a keyword the method does not take, or a missing one
         raise _bad_option(method, exc) from None
+    return function(runs, **options)
 
 
 def _unknown_method(method: Any, hint: str) -> Exception:

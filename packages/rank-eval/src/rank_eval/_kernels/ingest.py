@@ -148,7 +148,7 @@ def _rank_judged_docs(run_data, run_starts, run_ends, run_scores, lo, hi,
             judged[t] = j
             a[t] = run_scores[row_of[j]]
             t += 1
-    judged = judged[np.argsort(a)]
+    judged = judged[np.argsort(a, kind="mergesort")]  # see rank_core.jit: never the default kind
     a = np.empty(k)
     for u in range(k):
         a[u] = run_scores[row_of[judged[u]]]
@@ -251,7 +251,7 @@ def label_rankings(rank, labels, qlo, qhi, retrieved, limit, judged_only):
         ranks = np.empty(t, dtype=np.int64)
         for u in range(t):
             ranks[u] = rank[kept[u]]
-        by_rank = np.argsort(ranks)
+        by_rank = np.argsort(ranks, kind="mergesort")  # see rank_core.jit: never the default kind
         for u in range(t):
             out[start + u] = labels[kept[by_rank[u]]]
     return offsets, out

@@ -29,7 +29,7 @@ def _query_union(codes, starts, lengths, q, row_candidate, scratch, base):
             rows[filled] = row
             keys[filled] = codes[row]
             filled += 1
-    order = np.argsort(keys)
+    order = np.argsort(keys, kind="mergesort")  # see rank_core.jit: never the default kind
     n_candidates = 0
     previous = -1
     for i in range(total):

@@ -280,7 +280,7 @@ def fuse_query(q, starts, lengths, scores, ranks, row_candidate, n_candidates, n
             table[row_candidate[row], r] = _contribution(
                 kind, position, s, n, n_candidates, r, params, tables, table_sizes
             )
-        absent = _absent_value(kind, norm, n, n_candidates)
+        absent = _absent_value(kind, norm, n, n_candidates) if n_candidates > 0 else np.nan
         if not np.isnan(absent):
             for c in range(n_candidates):
                 if np.isnan(table[c, r]):
