@@ -25,10 +25,25 @@ from typing import Any
 
 from rank_core import Run
 from rank_core.validation import check_in_range, check_k
-from rank_fusion._engine import Norm, Ranks, Spec, check_applicable, check_engine_weights, run_method
+from rank_fusion._engine import (
+    Norm,
+    Ranks,
+    Spec,
+    check_applicable,
+    check_engine_weights,
+    run_method,
+)
 from rank_fusion._inputs import QueryPolicy, coerce_lists
 from rank_fusion._kernels import fuse as K
-from rank_fusion.trained import TRAINED_SPECS, bayesfuse, mapfuse, posfuse, probfuse, segfuse, slidefuse
+from rank_fusion.trained import (
+    TRAINED_SPECS,
+    bayesfuse,
+    mapfuse,
+    posfuse,
+    probfuse,
+    segfuse,
+    slidefuse,
+)
 
 Fused = Run | list[tuple[str, float]]
 
