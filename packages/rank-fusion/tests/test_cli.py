@@ -10,7 +10,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rank_core import Run
+import rank_fusion
+from rank_core import Qrels, Run
 from rank_core.testing import shared_data_dir
 from rank_fusion.cli import main
 from rank_fusion.methods import METHODS, fuse
@@ -149,8 +150,7 @@ def test_output_equals_python_api(
     expected = METHODS[method]([Run.from_trec(p) for p in run_files], **options)
     assert isinstance(expected, Run)
     assert _lines(out) == _api_lines(tmp_path, expected, tag=f"rank-fusion-{method}")
-    if "depth" not in options:  # (fuse does not forward depth= yet)
-        assert expected == fuse([Run.from_trec(p) for p in run_files], method, **options)
+    assert expected == fuse([Run.from_trec(p) for p in run_files], method, **options)
 
 
 def test_options_and_runs_may_interleave(run_files: list[Path], tmp_path: Path) -> None:
@@ -299,3 +299,19 @@ def test_failed_fusion_keeps_existing_output(run_files: list[Path], capsys: pyte
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.trec", "fused.trec"]  # no temporary file left
     assert main([str(run_files[0]), str(run_files[1]), "-o", str(out)]) == 0  # success replaces it
     assert out.read_text() != "precious\n"
+
+
+def test_trained_methods_take_qrels(tmp_path: Path) -> None:
+    runs = []
+    for r, scores in enumerate(([3.0, 2.0, 1.0], [1.0, 3.0, 2.0])):
+        path = tmp_path / f"run{r}.trec"
+        path.write_text("".join(f"q1 Q0 d{i} {i + 1} {s} r{r}\n" for i, s in enumerate(scores)))
+        runs.append(path)
+    qrels = tmp_path / "qrels"
+    qrels.write_text("q1 0 d1 1\nq1 0 d2 0\n")
+    out = tmp_path / "fused.trec"
+    assert main([*map(str, runs), "--method", "probfuse", "--param", "n_segments=2", "--qrels", str(qrels), "-o", str(out)]) == 0
+    expected = rank_fusion.probfuse(
+        [Run.from_trec(p) for p in runs], Qrels.from_trec(qrels), n_segments=2
+    )
+    assert Run.from_trec(out).to_dict() == expected.to_dict()

@@ -31,7 +31,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn, cast
 
-from rank_core import RankError, RankValueError, Run
+from rank_core import Qrels, RankError, RankValueError, Run
 
 __all__ = ["main"]
 
@@ -103,8 +103,11 @@ def _parser() -> argparse.ArgumentParser:
     add("--depth", type=int, default=None, metavar="N",
         help="fuse only the first N docs of every query of every run (default: all; pyserini --depth, default 1000 there)")
     add("--queries", default="union", choices=QUERY_POLICIES,
-        help="queries to fuse when the runs' query sets differ: union (default; as pyserini and ranx), intersection, "
-        "or strict (fail)")
+        help="queries to fuse when the runs' query sets differ: union (default; as pyserini), intersection, "
+        "or strict (fail, as ranx)")
+    add("--qrels", default=None, metavar="PATH",
+        help="TREC qrels to train mapfuse, posfuse, probfuse, segfuse, slidefuse and bayesfuse on (ranx's "
+        "optimize_fusion(qrels, ...) then fuse(params=...))")
     add("--tag", "--runtag", default=None, dest="tag",
         help="run tag written in the last column (default rank-fusion-METHOD; pyserini --runtag)")
     add("--file-ranks", action="store_true",
@@ -209,15 +212,16 @@ def _fuse(args: argparse.Namespace) -> tuple[Run, str]:
     for path in paths:
         started = time.perf_counter()
         run = Run.from_trec(path, scores="negated_rank" if args.file_ranks else "score")
-        if args.depth is not None:  # the first N rows of each query, as fuse(depth=N) and pyserini's --depth
-            run = run.top_k(args.depth)
         _log(args.verbose, f"read {path}: {len(run)} queries, {run.n_rows} docs ({time.perf_counter() - started:.2f} s)")
         runs.append(run)
     if args.file_ranks:
         params["ranks"] = "negated_scores"
+    if args.qrels is not None:
+        params["qrels"] = Qrels.from_trec(args.qrels)
     started = time.perf_counter()
     fused = cast(Run, fuse(  # a list of runs always fuses into a Run
-        runs, args.method, norm=args.norm, weights=weights, top_k=args.top_k, queries=args.queries, **params,
+        runs, args.method, norm=args.norm, weights=weights, top_k=args.top_k, depth=args.depth,
+        queries=args.queries, **params,
     ))
     _log(
         args.verbose,

@@ -74,6 +74,7 @@ SPECS: dict[str, Spec] = {
     "arithmetic_mean": Spec(K.FROM_SCORE, K.COMBINE_ARITHMETIC_MEAN, uses_scores=True, weighted=True),
     "geometric_mean": Spec(K.FROM_SCORE, K.COMBINE_GEOMETRIC_MEAN, uses_scores=True, weighted=True),
     "harmonic_mean": Spec(K.FROM_SCORE, K.COMBINE_HARMONIC_MEAN, uses_scores=True, weighted=True),
+    **TRAINED_SPECS,
 }
 
 
@@ -344,7 +345,7 @@ def fuse(
         close = get_close_matches(str(method), METHODS, n=3)
         hint = f"; did you mean {', '.join(map(repr, close))}?" if close else ""
         raise _unknown_method(method, hint)
-    check_applicable(method, {**SPECS, **TRAINED_SPECS}[method], norm=norm, weights=weights)
+    check_applicable(method, SPECS[method], norm=norm, weights=weights)
     options: dict[str, Any] = dict(params, top_k=top_k, depth=depth)
     if norm is not None:
         options["norm"] = norm
