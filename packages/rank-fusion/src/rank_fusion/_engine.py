@@ -182,11 +182,15 @@ def _fuse_one_query(
         return []
     spec = knobs.spec
 
+    options = np.array([
+        -1 if depth is None else depth, negated_ranks, spec.condorcet, knobs.norm, spec.kind, spec.combination,
+        -1 if top_k is None else top_k,
+    ], dtype=np.int64)  # in the order of online.OPT_*
+
     def call(ids: Any) -> tuple[int, NDArray[np.int64], NDArray[np.float64]]:
         return fuse_one_query(
-            ids.data, ids.starts, ids.ends, lists.lengths, lists.scores, -1 if depth is None else depth,
-            negated_ranks, spec.condorcet, knobs.norm, spec.kind, spec.combination, knobs.params, knobs.weights,
-            knobs.tables, knobs.table_sizes, -1 if top_k is None else top_k,
+            ids.data, ids.starts, ids.ends, lists.lengths, lists.scores, options, knobs.params, knobs.weights,
+            knobs.tables, knobs.table_sizes,
         )
 
     status, rows, scores = call(lists.ids)

@@ -34,10 +34,9 @@ def _less(data, starts, ends, a, b):
 
 
 @kernel
-def _id_order(data, starts, ends):
-    """Rows sorted by id (stable merge sort on byte comparisons)."""
-    n = starts.size
-    order = np.arange(n)
+def _merge_sort_by_bytes(order, data, starts, ends):
+    """``order`` (row indices) stably merge-sorted by the rows' id bytes."""
+    n = order.size
     buffer = np.empty(n, dtype=np.int64)
     width = 1
     while width < n:
@@ -60,6 +59,42 @@ def _id_order(data, starts, ends):
 
 
 @kernel
+def _id_order(data, starts, ends):
+    """Rows sorted by id: by the big-endian integer of their first 8 bytes, then, among rows
+    sharing those, by all their bytes."""
+    n = starts.size
+    prefixes = np.empty(n, dtype=np.uint64)
+    for row in range(n):
+        key = np.uint64(0)
+        for i in range(8):
+            byte = data[starts[row] + i] if starts[row] + i < ends[row] else 0
+            key = (key << np.uint64(8)) | np.uint64(byte)
+        prefixes[row] = key
+    order = np.argsort(prefixes, kind="mergesort")
+    first = 0
+    for j in range(1, n + 1):
+        if j == n or prefixes[order[j]] != prefixes[order[first]]:
+            if j - first > 1:
+                order[first:j] = _merge_sort_by_bytes(order[first:j].copy(), data, starts, ends)
+            first = j
+    return order
+
+
+@kernel
+def _order_ties_by_code(scores, codes, first, end):
+    """Within rows ``first:end`` (scores descending), order each run of equal scores by code
+    descending (insertion sort: ties are short)."""
+    for i in range(first + 1, end):
+        score = scores[i]
+        code = codes[i]
+        j = i - 1
+        while j >= first and scores[j] == score and codes[j] < code:
+            codes[j + 1] = codes[j]
+            j -= 1
+        codes[j + 1] = code
+
+
+@kernel
 def _split_joined(data, n_rows):
     """Slices of ``n_rows`` ids joined by NUL bytes, or empty arrays if the count is off."""
     starts = np.empty(n_rows, dtype=np.int64)
@@ -79,13 +114,19 @@ def _split_joined(data, n_rows):
     return starts, ends
 
 
+#: positions in ``fuse_one_query``'s ``options`` (scalars packed in one array: numba checks the
+#: type of every argument on each call, and at this size that costs as much as the fusion)
+OPT_DEPTH, OPT_NEGATED_RANKS, OPT_CONDORCET, OPT_NORM, OPT_KIND, OPT_COMBINATION, OPT_TOP_K = range(7)
+
+
 @kernel
-def fuse_one_query(data, starts, ends, lengths, scores, depth, negated_ranks, condorcet, norm, kind, combination,
-                   params, weights, tables, table_sizes, top_k):
+def fuse_one_query(data, starts, ends, lengths, scores, options, params, weights, tables, table_sizes):
     """``(status, rows, fused)``: the fused ranking as one input row per doc (its first
     occurrence) and its score, best first. ``status`` is 0, ``DUPLICATE`` (the list in
     ``rows[0]`` holds a doc twice) or ``NOT_SPLIT``. Empty ``starts``/``ends``: the ids are
     ``data`` split at NUL bytes."""
+    depth, top_k = options[OPT_DEPTH], options[OPT_TOP_K]
+    norm, kind, combination = options[OPT_NORM], options[OPT_KIND], options[OPT_COMBINATION]
     n_rows = scores.size
     n_lists = lengths.size
     bad = np.zeros(1, dtype=np.int64)
@@ -109,26 +150,21 @@ def fuse_one_query(data, starts, ends, lengths, scores, depth, negated_ranks, co
     list_lengths = np.zeros((n_lists, 1), dtype=np.int64)
     ranked_scores = np.empty(n_rows)
     ranked_codes = np.empty(n_rows, dtype=np.int64)
+    seen_in = np.full(n_candidates, -1, dtype=np.int64)  # the last list each doc was seen in
     first = 0
     for r in range(n_lists):
         n = lengths[r]
-        keys = np.empty(n)
-        rows = np.empty(n, dtype=np.int64)
-        for i in range(n):
-            rows[i] = first + i
-        # code descending first, then a stable sort on -score
-        codes_desc = np.argsort(-code[first:first + n], kind="mergesort")
-        for i in range(n):
-            keys[i] = -scores[first + codes_desc[i]]
-        by_score = np.argsort(keys, kind="mergesort")
-        for i in range(n):
-            row = first + codes_desc[by_score[i]]
-            ranked_scores[first + i] = scores[row]
-            ranked_codes[first + i] = code[row]
-        for i in range(1, n):  # a doc twice in one list: equal codes are adjacent after sorting
-            if code[first + codes_desc[i]] == code[first + codes_desc[i - 1]]:
+        for row in range(first, first + n):
+            if seen_in[code[row]] == r:
                 bad[0] = r
                 return DUPLICATE, bad, np.empty(0)
+            seen_in[code[row]] = r
+        by_score = np.argsort(-scores[first:first + n], kind="mergesort")
+        for i in range(n):
+            row = first + by_score[i]
+            ranked_scores[first + i] = scores[row]
+            ranked_codes[first + i] = code[row]
+        _order_ties_by_code(ranked_scores, ranked_codes, first, first + n)
         list_starts[r, 0] = first
         list_lengths[r, 0] = n if depth < 0 else min(n, depth)
         first += n
@@ -148,9 +184,9 @@ def fuse_one_query(data, starts, ends, lengths, scores, depth, negated_ranks, co
     for row in range(n_rows):
         ranked_codes[row] = renumbered[ranked_codes[row]]
     ranks = np.empty(0)
-    if negated_ranks:
+    if options[OPT_NEGATED_RANKS]:
         ranks = -ranked_scores - 1.0
-    if condorcet:
+    if options[OPT_CONDORCET]:
         table = np.full((n_candidates, n_lists), np.inf)
         for r in range(n_lists):
             for i in range(list_lengths[r, 0]):
