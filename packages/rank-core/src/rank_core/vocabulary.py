@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Any, Literal, NamedTuple
 
+import numba
 import numpy as np
 from numpy.typing import NDArray
 
@@ -232,7 +233,10 @@ class Vocabulary:
         """``(self_to_union, other_to_union, union_size)`` of the sorted union of two vocabularies."""
         n, m = len(self), len(other)
         if m * max(1, n.bit_length()) >= n + m:  # comparable sizes: one linear merge
-            return merge_sorted_slices(self._data, self._starts, self._ends, other._data, other._starts, other._ends)
+            return merge_sorted_slices(
+                self._data, self._starts, self._ends, other._data, other._starts, other._ends,
+                4 * numba.get_num_threads(),
+            )
         # a few ids into many: binary search each of them
         position, found = locate_sorted_slices(self._data, self._starts, self._ends, other._data, other._starts, other._ends)
         inserted_at = position[~found]  # non-decreasing, since ``other`` is sorted

@@ -267,16 +267,13 @@ def locate_sorted_slices(data, starts, ends, query_data, query_starts, query_end
 
 
 @kernel
-def merge_sorted_slices(a, a_starts, a_ends, b, b_starts, b_ends):
-    """Linear merge of two sorted distinct slice lists: ``(a_to_union, b_to_union, n_union)``."""
-    na, nb = a_starts.size, b_starts.size
-    a_to_union = np.empty(na, dtype=np.int64)
-    b_to_union = np.empty(nb, dtype=np.int64)
-    i = j = u = 0
-    while i < na or j < nb:
-        if j >= nb:
+def _merge_range(a, a_starts, a_ends, i, i_end, b, b_starts, b_ends, j, j_end, a_to_union, b_to_union):
+    """Merge ``a[i:i_end]`` with ``b[j:j_end]``, numbering the union from 0; return its size."""
+    u = 0
+    while i < i_end or j < j_end:
+        if j >= j_end:
             c = -1
-        elif i >= na:
+        elif i >= i_end:
             c = 1
         else:
             c = compare_slices(a, a_starts[i], a_ends[i], b, b_starts[j], b_ends[j])
@@ -287,7 +284,50 @@ def merge_sorted_slices(a, a_starts, a_ends, b, b_starts, b_ends):
             b_to_union[j] = u
             j += 1
         u += 1
-    return a_to_union, b_to_union, u
+    return u
+
+
+@kernel(parallel=True)
+def merge_sorted_slices(a, a_starts, a_ends, b, b_starts, b_ends, max_chunks):
+    """Merge of two sorted distinct slice lists: ``(a_to_union, b_to_union, n_union)``.
+
+    In parallel: ``a`` is cut into up to ``max_chunks`` chunks, ``b`` at the first slice not below
+    each cut (so equal slices land in the same chunk); chunks are merged independently, then
+    renumbered.
+    """
+    na, nb = a_starts.size, b_starts.size
+    a_to_union = np.empty(na, dtype=np.int64)
+    b_to_union = np.empty(nb, dtype=np.int64)
+    n_chunks = max(1, min(max_chunks, na // 4096))
+    a_cuts = np.empty(n_chunks + 1, dtype=np.int64)
+    b_cuts = np.empty(n_chunks + 1, dtype=np.int64)
+    for c in range(n_chunks + 1):
+        a_cuts[c] = c * na // n_chunks
+    b_cuts[0], b_cuts[n_chunks] = 0, nb
+    for c in prange(1, n_chunks):
+        lo, hi = 0, nb  # the first b slice >= a[a_cuts[c]]
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if compare_slices(b, b_starts[mid], b_ends[mid], a, a_starts[a_cuts[c]], a_ends[a_cuts[c]]) < 0:
+                lo = mid + 1
+            else:
+                hi = mid
+        b_cuts[c] = lo
+    sizes = np.empty(n_chunks, dtype=np.int64)
+    for c in prange(n_chunks):
+        sizes[c] = _merge_range(
+            a, a_starts, a_ends, a_cuts[c], a_cuts[c + 1], b, b_starts, b_ends, b_cuts[c], b_cuts[c + 1],
+            a_to_union, b_to_union,
+        )
+    offsets = np.zeros(n_chunks + 1, dtype=np.int64)
+    for c in range(n_chunks):
+        offsets[c + 1] = offsets[c] + sizes[c]
+    for c in prange(n_chunks):
+        for i in range(a_cuts[c], a_cuts[c + 1]):
+            a_to_union[i] += offsets[c]
+        for j in range(b_cuts[c], b_cuts[c + 1]):
+            b_to_union[j] += offsets[c]
+    return a_to_union, b_to_union, offsets[n_chunks]
 
 
 @kernel
