@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any, Literal, NamedTuple
 
 import numpy as np
@@ -54,7 +55,7 @@ def check_norm(norm: Any) -> str | None:
 
 def check_weights(weights: Any, n_lists: int, method: str) -> NDArray[np.float64]:
     if weights is None:
-        return np.ones(n_lists)
+        return _unit_weights(n_lists)
     values = as_array(weights, name="weights", ndim=1)
     if values.size != n_lists:
         raise RankValueError(f"{method} got {values.size} weights for {n_lists} runs: pass one weight per run")
@@ -133,10 +134,31 @@ class _Knobs(NamedTuple):
     table_sizes: NDArray[np.int64]
 
 
+@functools.lru_cache(maxsize=64)
+def _unit_weights(n_lists: int) -> NDArray[np.float64]:
+    return np.ones(n_lists)  # shared: the kernels never write to their inputs
+
+
+@functools.lru_cache(maxsize=256)
+def _untabled_parameters(
+    params: tuple[tuple[str, float], ...], n_lists: int
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.int64]]:
+    return _table_parameters(dict(params), None, n_lists)
+
+
 def _parameters(
     params: dict[str, float] | None, tables: list[NDArray[np.float64]] | None, n_lists: int
 ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.int64]]:
-    """The kernel's parameter vector, and the per-list tables padded into one matrix."""
+    """The kernel's parameter vector, and the per-list tables padded into one matrix (memoised
+    for methods without tables: the online path calls this for every query)."""
+    if tables is None:
+        return _untabled_parameters(tuple(sorted((params or {}).items())), n_lists)
+    return _table_parameters(params, tables, n_lists)
+
+
+def _table_parameters(
+    params: dict[str, float] | None, tables: list[NDArray[np.float64]] | None, n_lists: int
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.int64]]:
     values = np.zeros(K.N_PARAMS)
     for key, value in (params or {}).items():
         values[getattr(K, f"P_{key.upper()}")] = value
@@ -199,5 +221,4 @@ def _fuse_one_query(
     if status == DUPLICATE:
         r = int(rows[0])
         raise RankValueError(f"runs[{r}] holds a doc twice: each doc may appear once per ranking")
-    doc_ids = lists.doc_ids
-    return [(doc_ids[row], score) for row, score in zip(rows.tolist(), scores.tolist(), strict=True)]
+    return list(zip(map(lists.doc_ids.__getitem__, rows.tolist()), scores.tolist(), strict=True))

@@ -49,10 +49,14 @@ def _is_path(item: Any) -> bool:
     return isinstance(item, (str, os.PathLike))
 
 
+def _is_mapping(item: Any) -> bool:
+    return type(item) is dict or isinstance(item, Mapping)  # dict first: ABC checks cost on the online path
+
+
 def _is_ranking(item: Any) -> bool:
     """A one-query ranking: ``{doc: score}`` or a sequence of ``(doc, score)`` pairs (a mapping
     whose first value is a mapping is a ``{qid: {doc: score}}`` run)."""
-    if isinstance(item, Mapping):
+    if _is_mapping(item):
         return not isinstance(next(iter(item.values())), Mapping)
     return isinstance(item, Sequence) and not isinstance(item, (str, bytes))
 
@@ -60,7 +64,9 @@ def _is_ranking(item: Any) -> bool:
 def coerce_lists(runs: Any, *, queries: QueryPolicy = "union") -> Lists | OneQuery:
     """Validate ``runs`` and lay them out for the kernels (see the module docstring)."""
     check_choice(queries, name="queries", choices=QUERY_POLICIES)
-    if isinstance(runs, (Run, Mapping, str, bytes, os.PathLike)) or not isinstance(runs, Sequence):
+    if type(runs) not in (list, tuple) and (
+        isinstance(runs, (Run, Mapping, str, bytes, os.PathLike)) or not isinstance(runs, Sequence)
+    ):
         raise RankTypeError(
             "runs must be a list of runs (rank-core Runs, {qid: {doc: score}} dicts or TREC files) or, "
             f"for one query, a list of rankings ({{doc: score}} or [(doc, score), ...]); got {type(runs).__name__}"
@@ -69,7 +75,7 @@ def coerce_lists(runs: Any, *, queries: QueryPolicy = "union") -> Lists | OneQue
         raise RankValueError("runs is empty: pass at least one run (fusion usually takes two or more)")
     # an empty mapping could be either (a run without queries, a ranking without docs): it
     # takes the kind of the other items
-    kinds = [None if isinstance(item, Mapping) and not item else _is_ranking(item) for item in runs]
+    kinds = [None if _is_mapping(item) and not item else _is_ranking(item) for item in runs]
     known = [kind for kind in kinds if kind is not None]
     if not known or all(known):
         return _one_query(runs)
@@ -159,7 +165,7 @@ class OneQuery(NamedTuple):
 
 
 def _ranking_columns(item: Any, index: int) -> tuple[list[Any], list[Any]]:
-    if isinstance(item, Mapping):
+    if _is_mapping(item):
         return list(item), list(item.values())
     try:
         docs, scores = zip(*item, strict=True) if item else ((), ())

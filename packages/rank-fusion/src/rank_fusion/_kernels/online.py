@@ -59,6 +59,15 @@ def _merge_sort_by_bytes(order, data, starts, ends):
 
 
 @kernel
+def _all_same_id(data, starts, ends, rows):
+    """Do ``rows`` all hold the same id (the usual reason for a shared 8-byte prefix)?"""
+    for row in rows[1:]:
+        if _less(data, starts, ends, rows[0], row) or _less(data, starts, ends, row, rows[0]):
+            return False
+    return True
+
+
+@kernel
 def _id_order(data, starts, ends):
     """Rows sorted by id: by the big-endian integer of their first 8 bytes, then, among rows
     sharing those, by all their bytes."""
@@ -74,7 +83,7 @@ def _id_order(data, starts, ends):
     first = 0
     for j in range(1, n + 1):
         if j == n or prefixes[order[j]] != prefixes[order[first]]:
-            if j - first > 1:
+            if j - first > 1 and not _all_same_id(data, starts, ends, order[first:j]):
                 order[first:j] = _merge_sort_by_bytes(order[first:j].copy(), data, starts, ends)
             first = j
     return order
