@@ -77,11 +77,6 @@ def problems(draw: Any) -> tuple[list[dict[str, float]], str, dict[str, Any]]:
     return lists, method, options
 
 
-def skip_known_bug(lists: list[dict[str, float]], options: dict[str, Any]) -> None:
-    # a batch query without candidates fails with norm="borda": test_errors.py::test_a_query_without_candidates
-    assume(not (options.get("norm") == "borda" and not any(lists)))
-
-
 def fuse(lists: Any, method: str, options: dict[str, Any], **extra: Any) -> Any:
     return rank_fusion.fuse(lists, method, **options, **extra)
 
@@ -156,7 +151,6 @@ def test_condorcet_order_is_a_hamiltonian_path(lists: list[dict[str, float]], w:
 @BATCH_SETTINGS
 def test_top_k_is_a_prefix(problem: Any, top_k: int) -> None:
     lists, method, options = problem
-    skip_known_bug(lists, options)
     full = fuse(lists, method, options)
     assert fuse(lists, method, options, top_k=top_k) == full[:top_k]
     batch = ref.run_lists(fuse([{"q": scores} for scores in lists], method, options, top_k=top_k))
@@ -167,7 +161,6 @@ def test_top_k_is_a_prefix(problem: Any, top_k: int) -> None:
 @BATCH_SETTINGS
 def test_one_query_is_a_batch_of_one(problem: Any) -> None:
     lists, method, options = problem
-    skip_known_bug(lists, options)
     one = fuse(lists, method, options)
     batch = fuse([{"q1": scores} for scores in lists], method, options)
     assert isinstance(batch, Run)

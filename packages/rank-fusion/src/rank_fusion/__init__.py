@@ -7,6 +7,7 @@ rankings, with score normalisations; :func:`fuse` picks a method by name.
 """
 
 from rank_fusion.__about__ import __version__
+from rank_fusion._warmup import warmup
 from rank_fusion.methods import (
     arithmetic_mean,
     bordafuse,
@@ -81,6 +82,7 @@ __all__ = [
     "train_fusion",
     "w_bordafuse",
     "w_condorcet",
+    "warmup",
     "wmnz",
     "wsum",
 ]
