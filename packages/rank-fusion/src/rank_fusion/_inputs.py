@@ -61,12 +61,17 @@ def _is_ranking(item: Any) -> bool:
     return isinstance(item, Sequence) and not isinstance(item, (str, bytes))
 
 
+def is_run_sequence(runs: Any) -> bool:
+    """A list (or other sequence) of items, not one run, mapping, path or string by mistake."""
+    if type(runs) in (list, tuple):  # the usual case, without ABC checks (the online path is hot)
+        return True
+    return not isinstance(runs, (Run, Mapping, str, bytes, os.PathLike)) and isinstance(runs, Sequence)
+
+
 def coerce_lists(runs: Any, *, queries: QueryPolicy = "union") -> Lists | OneQuery:
     """Validate ``runs`` and lay them out for the kernels (see the module docstring)."""
     check_choice(queries, name="queries", choices=QUERY_POLICIES)
-    if type(runs) not in (list, tuple) and (
-        isinstance(runs, (Run, Mapping, str, bytes, os.PathLike)) or not isinstance(runs, Sequence)
-    ):
+    if not is_run_sequence(runs):
         raise RankTypeError(
             "runs must be a list of runs (rank-core Runs, {qid: {doc: score}} dicts or TREC files) or, "
             f"for one query, a list of rankings ({{doc: score}} or [(doc, score), ...]); got {type(runs).__name__}"

@@ -20,7 +20,6 @@ as aliases; note that pyserini's ``--k`` is the output depth, ours is RRF's ``k`
 from __future__ import annotations
 
 import argparse
-import difflib
 import inspect
 import os
 import shutil
@@ -149,16 +148,12 @@ def _method_params(args: argparse.Namespace) -> dict[str, Any]:
 
 def _check(args: argparse.Namespace, paths: list[str]) -> list[float] | None:
     """Checks that need no file: done before reading anything."""
-    from rank_fusion.methods import METHODS, SPECS
+    from rank_fusion.methods import METHODS, check_method
 
     if not paths:
         raise RankValueError("no run file given: rank-fusion RUN1 RUN2 ... -o OUTPUT")
     method = args.method
-    if method not in METHODS:
-        close = difflib.get_close_matches(method, METHODS, n=3)
-        hint = f"; did you mean {', '.join(close)}?" if close else ""
-        raise RankValueError(f"unknown fusion method {method!r}{hint} (known: {', '.join(METHODS)})")
-    spec = SPECS[method]
+    spec = check_method(method)
     if args.file_ranks and method != "rrf":
         raise RankValueError(
             f"--file-ranks applies to rrf only (got --method {method}): other methods rank each run by its scores"

@@ -20,10 +20,11 @@ package README.
 
 from __future__ import annotations
 
+import difflib
 import inspect
 from typing import Any
 
-from rank_core import Run
+from rank_core import RankTypeError, RankValueError, Run
 from rank_core.validation import check_in_range, check_k
 from rank_fusion._engine import (
     Norm,
@@ -339,13 +340,7 @@ def fuse(
     ``name``...).
     """
     check_k(top_k, name="top_k", allow_none=True)
-    if method not in METHODS:
-        from difflib import get_close_matches
-
-        close = get_close_matches(str(method), METHODS, n=3)
-        hint = f"; did you mean {', '.join(map(repr, close))}?" if close else ""
-        raise _unknown_method(method, hint)
-    check_applicable(method, SPECS[method], norm=norm, weights=weights)
+    check_applicable(method, check_method(method), norm=norm, weights=weights)
     options: dict[str, Any] = dict(params, top_k=top_k, depth=depth)
     if norm is not None:
         options["norm"] = norm
@@ -355,20 +350,17 @@ def fuse(
     try:
         inspect.signature(function).bind(runs, **options)
     except TypeError as exc:  # a keyword the method does not take, or a missing one
-        raise _bad_option(method, exc) from None
+        raise RankTypeError(f"{method}: {exc}") from None
     return function(runs, **options)
 
 
-def _unknown_method(method: Any, hint: str) -> Exception:
-    from rank_core import RankValueError
-
-    return RankValueError(f"unknown fusion method {method!r}{hint} (known: {', '.join(METHODS)})")
-
-
-def _bad_option(method: str, exc: TypeError) -> Exception:
-    from rank_core import RankTypeError
-
-    return RankTypeError(f"{method}: {exc}")
+def check_method(method: Any) -> Spec:
+    """The spec of the method named ``method``; an unknown name raises, listing close matches."""
+    if method not in METHODS:
+        close = difflib.get_close_matches(str(method), METHODS, n=3)
+        hint = f"; did you mean {', '.join(map(repr, close))}?" if close else ""
+        raise RankValueError(f"unknown fusion method {method!r}{hint} (known: {', '.join(METHODS)})")
+    return SPECS[method]
 
 
 def normalize(

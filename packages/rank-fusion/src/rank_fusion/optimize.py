@@ -23,7 +23,7 @@ from __future__ import annotations
 import inspect
 import math
 import os
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -32,6 +32,7 @@ import numpy as np
 from rank_core import Qrels, RankTypeError, RankValueError, Run
 from rank_core.optional import require
 from rank_core.validation import check_choice, check_in_range, check_k
+from rank_fusion._inputs import _as_run, is_run_sequence
 
 __all__ = ["OptimizationResult", "grid_size", "optimize_weights", "simplex_grid"]
 
@@ -113,24 +114,12 @@ def _compositions(total: int, parts: int) -> Iterator[tuple[int, ...]]:
 
 
 def _as_runs(runs: Any) -> list[Run]:
-    if isinstance(runs, (Run, Mapping, str, bytes, os.PathLike)) or not isinstance(runs, Sequence):
+    if not is_run_sequence(runs):
         raise RankTypeError(
             "runs must be a list of runs (rank-core Runs, {qid: {doc: score}} dicts or TREC run files), "
             f"got {type(runs).__name__}"
         )
-    coerced = []
-    for i, item in enumerate(runs):
-        if isinstance(item, Run):
-            coerced.append(item)
-        elif isinstance(item, Mapping):
-            coerced.append(Run.from_dict(item))
-        elif isinstance(item, (str, os.PathLike)):
-            coerced.append(Run.from_trec(item))
-        else:
-            raise RankTypeError(
-                f"runs[{i}] must be a rank-core Run, a {{qid: {{doc: score}}}} dict or a TREC run file path, "
-                f"got {type(item).__name__}"
-            )
+    coerced = [_as_run(item, i) for i, item in enumerate(runs)]
     if len(coerced) < 2:
         raise RankValueError(f"optimising fusion weights needs at least two runs, got {len(coerced)}")
     return coerced
@@ -146,15 +135,9 @@ def _as_qrels(qrels: Any) -> Any:
 
 
 def _check_method(method: Any) -> Callable[..., Any]:
-    from rank_fusion.methods import METHODS, SPECS
+    from rank_fusion.methods import METHODS, SPECS, check_method
 
-    if method not in METHODS:
-        import difflib
-
-        close = difflib.get_close_matches(str(method), METHODS, n=3)
-        hint = f"; did you mean {', '.join(map(repr, close))}?" if close else ""
-        raise RankValueError(f"unknown fusion method {method!r}{hint} (known: {', '.join(METHODS)})")
-    if not SPECS[method].weighted:
+    if not check_method(method).weighted:
         weighted = ", ".join(name for name, spec in SPECS.items() if spec.weighted)
         raise RankValueError(f"{method} takes no weights, so there is nothing to optimise; methods with weights: {weighted}")
     return METHODS[method]

@@ -24,7 +24,7 @@ whole training lists of every training query.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any, Literal
 
 import numpy as np
@@ -33,7 +33,14 @@ from numpy.typing import NDArray
 from rank_core import Qrels, RankTypeError, RankValueError, Run, align
 from rank_core.validation import check_choice, check_k
 from rank_fusion._engine import Norm, Spec, run_method
-from rank_fusion._inputs import OneQuery, QueryPolicy, _as_run, _is_ranking, coerce_lists
+from rank_fusion._inputs import (
+    OneQuery,
+    QueryPolicy,
+    _as_run,
+    _is_ranking,
+    coerce_lists,
+    is_run_sequence,
+)
 from rank_fusion._kernels import fuse as K
 from rank_fusion._kernels import training as T
 
@@ -75,7 +82,7 @@ def _as_qrels(qrels: Any) -> Qrels:
 
 def _run_list(runs: Any, what: str) -> list[Run]:
     """A batch of runs (Runs, dicts or TREC paths) as rank-core ``Run``s."""
-    if isinstance(runs, (Run, Mapping, str, bytes, os.PathLike)) or not isinstance(runs, Sequence):
+    if not is_run_sequence(runs):
         raise RankTypeError(f"{what} must be a list of runs (rank-core Runs, dicts or TREC paths), got {type(runs).__name__}")
     if len(runs) == 0:
         raise RankValueError(f"{what} is empty: pass one training run per run to fuse")
@@ -85,9 +92,7 @@ def _run_list(runs: Any, what: str) -> list[Run]:
 
 
 def _is_batch(runs: Any) -> bool:
-    if isinstance(runs, (Run, Mapping, str, bytes, os.PathLike)) or not isinstance(runs, Sequence):
-        return False
-    return len(runs) > 0 and not any(_is_ranking(item) for item in runs)
+    return is_run_sequence(runs) and len(runs) > 0 and not any(_is_ranking(item) for item in runs)
 
 
 # -------------------------------------------------------------------------------------- training
