@@ -90,7 +90,10 @@ def top_k_dense(scores, k, allowed, out_scores, out_positions):
     for position in range(scores.size):
         if use_mask and not allowed[position]:
             continue
-        size = heap_offer(heap_scores, heap_positions, size, k, scores[position], position)
+        # positions come in ascending order: a full heap takes only strictly higher scores (the
+        # inline test spares most candidates a call)
+        if size < k or scores[position] > heap_scores[0]:
+            size = heap_offer(heap_scores, heap_positions, size, k, scores[position], position)
     heap_drain(heap_scores, heap_positions, size, out_scores, out_positions)
     return size
 

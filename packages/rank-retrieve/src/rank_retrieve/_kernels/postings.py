@@ -1,0 +1,115 @@
+"""Scoring over an inverted index (term -> postings), shared by BM25 and the learned-sparse index.
+
+A query is a list of (term, weight) pairs; a document's score is the query's ``baseline`` plus
+the sum over the query's pairs of ``weight * value(term, doc)``, accumulated in query order.
+Weights and values must be non-negative. Documents no query term reaches (or reaches only with
+zero contributions) score exactly the baseline.
+
+Every document keeps its exact score and the tie rule of :mod:`rank_retrieve._kernels.topk`
+(score descending, position ascending) holds; a query that reads few postings costs
+O(postings read + k), not O(corpus) (see ``_search_one``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import prange
+
+from rank_retrieve._jit import kernel
+from rank_retrieve._kernels.topk import heap_drain, heap_offer
+
+
+@kernel
+def _search_one(
+    indptr, postings_docs, postings_values, terms, weights, baseline, k, allowed,
+    accumulator, touched, heap_scores, heap_positions, out_scores, out_positions,
+):
+    """One query's top ``k`` into ``out_*``; returns the count. The accumulator comes back zeroed.
+
+    Two strategies, chosen by the postings the query will read. Dense (they reach a good part of
+    the corpus): a plain scatter-add, then one sequential pass over every document. Sparse:
+    remember the documents touched and rank only those, plus the first ``k`` untouched ones by
+    position (they tie at the baseline). Contributions are non-negative (the callers check), so
+    a document is touched exactly when its accumulator turns positive.
+    """
+    n_docs = accumulator.size
+    use_mask = allowed.size > 0
+    postings_read = 0
+    for pair in range(terms.size):
+        postings_read += indptr[terms[pair] + 1] - indptr[terms[pair]]
+    size = 0
+    if postings_read * 4 >= n_docs:
+        for pair in range(terms.size):
+            term = terms[pair]
+            weight = weights[pair]
+            for entry in range(indptr[term], indptr[term + 1]):
+                accumulator[postings_docs[entry]] += weight * postings_values[entry]
+        for doc in range(n_docs):
+            score = accumulator[doc] + baseline
+            accumulator[doc] = 0
+            if use_mask and not allowed[doc]:
+                continue
+            # documents come in position order: a full heap takes only strictly higher scores
+            if size < k or score > heap_scores[0]:
+                size = heap_offer(heap_scores, heap_positions, size, k, score, doc)
+    else:
+        n_touched = 0
+        for pair in range(terms.size):
+            term = terms[pair]
+            weight = weights[pair]
+            for entry in range(indptr[term], indptr[term + 1]):
+                contribution = weight * postings_values[entry]
+                if contribution > 0:
+                    doc = postings_docs[entry]
+                    if accumulator[doc] == 0:
+                        touched[n_touched] = doc
+                        n_touched += 1
+                    accumulator[doc] += contribution
+        for i in range(n_touched):
+            doc = touched[i]
+            if use_mask and not allowed[doc]:
+                continue
+            score = accumulator[doc] + baseline
+            # the inline rejection against the worst kept pair spares most candidates a call
+            if size < k or score > heap_scores[0] or (score == heap_scores[0] and doc < heap_positions[0]):
+                size = heap_offer(heap_scores, heap_positions, size, k, score, doc)
+        offered = 0
+        for doc in range(n_docs):
+            if offered == k:
+                break
+            if accumulator[doc] == 0 and (not use_mask or allowed[doc]):
+                size = heap_offer(heap_scores, heap_positions, size, k, baseline, doc)
+                offered += 1
+        for i in range(n_touched):
+            accumulator[touched[i]] = 0
+    heap_drain(heap_scores, heap_positions, size, out_scores, out_positions)
+    return size
+
+
+@kernel(parallel=True)
+def search_postings(
+    indptr, postings_docs, postings_values, n_docs, query_terms, query_weights, query_offsets,
+    baselines, k, allowed, row_allowed, n_blocks, out_scores, out_positions, counts,
+):
+    """Top ``k`` of every query; query ``i``'s pairs are ``query_*[query_offsets[i]:query_offsets[i+1]]``.
+
+    Queries are dealt round-robin to ``n_blocks`` blocks run in parallel; each block owns one set
+    of corpus-sized scratch arrays, so nothing is allocated per query. ``allowed`` is a mask
+    shared by all queries and ``row_allowed`` one mask per query (empty arrays: no filter).
+    Results do not depend on ``n_blocks``.
+    """
+    n_queries = query_offsets.size - 1
+    per_row = row_allowed.shape[0] > 0
+    for block in prange(n_blocks):
+        accumulator = np.zeros(n_docs, dtype=out_scores.dtype)
+        touched = np.empty(n_docs, dtype=np.int32)
+        heap_scores = np.empty(k, dtype=out_scores.dtype)
+        heap_positions = np.empty(k, dtype=np.int64)
+        for query in range(block, n_queries, n_blocks):
+            start, end = query_offsets[query], query_offsets[query + 1]
+            mask = row_allowed[query] if per_row else allowed
+            counts[query] = _search_one(
+                indptr, postings_docs, postings_values, query_terms[start:end], query_weights[start:end],
+                baselines[query], k, mask, accumulator, touched, heap_scores, heap_positions,
+                out_scores[query], out_positions[query],
+            )
