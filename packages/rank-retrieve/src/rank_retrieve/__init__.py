@@ -1,12 +1,42 @@
 """rank-retrieve: first-stage retrieval for the rank-* toolkit.
 
-The BM25 family over a precomputed sparse index, tokenization, dense exact search and
-learned-sparse search; stemming in the ``[stem]`` extra and approximate nearest-neighbour search
-through an existing library in the ``[ann]`` extra.
+- :class:`BM25`: the five bm25s variants (robertson, lucene, atire, bm25l, bm25+), scores exact
+  to bm25s, precomputed per posting; compiled parallel search with filters; add/delete with
+  exact statistics; atomic, memory-mapped persistence.
+- :class:`Tokenizer`: fast word tokenisation, stopword lists, Snowball stemming (``[stem]``).
+- :class:`DenseIndex`: exact dense search (BLAS GEMM + compiled top-k); :class:`ANNIndex`:
+  HNSW through faiss (``[ann]``).
+- :class:`SparseIndex`: learned-sparse (SPLADE-style) ``{token: weight}`` search.
+- :func:`read_corpus` / :func:`read_queries`: BEIR jsonl, TSV and TREC files.
 
-This is an importable shell for now: the package's issue fills in the API.
+Every index's ``search`` returns a :class:`SearchResult` (``ids``, ``scores``, ``positions``;
+``.to_run(query_ids)`` gives a rank-core ``Run``).
 """
 
 from rank_retrieve.__about__ import __version__
+from rank_retrieve.ann import ANNIndex
+from rank_retrieve.bm25 import BM25, METHODS
+from rank_retrieve.corpus import Documents, read_corpus, read_queries
+from rank_retrieve.dense import DenseIndex
+from rank_retrieve.persistence import IndexDirectoryError
+from rank_retrieve.results import SearchResult
+from rank_retrieve.sparse import SparseIndex
+from rank_retrieve.tokenize import STOPWORD_LANGUAGES, TokenizedBatch, Tokenizer, stopwords
 
-__all__ = ["__version__"]
+__all__ = [
+    "BM25",
+    "METHODS",
+    "STOPWORD_LANGUAGES",
+    "ANNIndex",
+    "DenseIndex",
+    "Documents",
+    "IndexDirectoryError",
+    "SearchResult",
+    "SparseIndex",
+    "TokenizedBatch",
+    "Tokenizer",
+    "__version__",
+    "read_corpus",
+    "read_queries",
+    "stopwords",
+]

@@ -70,6 +70,9 @@ class BM25:
         self.k1 = check_in_range(k1, name="k1", low=0.0)
         self.b = check_in_range(b, name="b", low=0.0, high=1.0)
         self.delta = check_in_range(delta, name="delta", low=0.0)
+        if self.k1 == 0 and self.method in ("bm25l", "bm25+"):
+            # their tf = 0 term is 0/0 at k1 = 0 (bm25s gives NaN scores there)
+            raise RankValueError(f"k1 must be > 0 for method {self.method!r}, got 0")
         try:
             dtype_name = np.dtype(dtype).name
         except TypeError as exc:

@@ -80,6 +80,8 @@ def save_index_directory(
     data_name = f"data-{secrets.token_hex(6)}"
     staging = root / f".{data_name}.partial"
     staging.mkdir()
+    published = root / data_name
+    pending = root / f".{MANIFEST}.{data_name}.partial"
     try:
         entries = {}
         for name, array in arrays.items():
@@ -87,7 +89,7 @@ def save_index_directory(
             np.save(path, np.ascontiguousarray(array), allow_pickle=False)
             _fsync(path)
             entries[name] = {"dtype": array.dtype.str, "shape": list(array.shape), "crc32": _crc32(path)}
-        staging.rename(root / data_name)
+        staging.rename(published)
         manifest = {
             "format": f"rank-retrieve.{kind}",
             "format_version": FORMAT_VERSION,
@@ -96,17 +98,22 @@ def save_index_directory(
             "settings": dict(settings),
             "arrays": entries,
         }
-        pending = root / f".{MANIFEST}.{data_name}.partial"
         pending.write_text(json.dumps(manifest, indent=1), encoding="utf-8")
         _fsync(pending)
         os.replace(pending, root / MANIFEST)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
+        shutil.rmtree(published, ignore_errors=True)
+        pending.unlink(missing_ok=True)
         raise
-    if old_manifest is not None and old_manifest.get("data") not in (None, data_name):
-        shutil.rmtree(root / str(old_manifest["data"]), ignore_errors=True)
-    for leftover in root.glob(".data-*.partial"):  # a crashed earlier save's staging folder
-        shutil.rmtree(leftover, ignore_errors=True)
+    # the old data folder, and any folder a crashed earlier save left behind (data the manifest
+    # does not name is never read; files a live memory map still uses stay alive on POSIX)
+    for leftover in [*root.glob("data-*"), *root.glob(".data-*.partial"), *root.glob(f".{MANIFEST}.*.partial")]:
+        if leftover.name != data_name:
+            if leftover.is_dir():
+                shutil.rmtree(leftover, ignore_errors=True)
+            else:
+                leftover.unlink(missing_ok=True)
     return root
 
 
