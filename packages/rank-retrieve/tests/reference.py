@@ -44,7 +44,7 @@ def bm25_scores(
     counts = [Counter(doc) for doc in corpus]
     df = Counter(term for c in counts for term in c)
     scores = []
-    for doc, c in zip(corpus, counts):
+    for doc, c in zip(corpus, counts, strict=True):
         total = 0.0
         for token in query:
             if df[token] == 0:

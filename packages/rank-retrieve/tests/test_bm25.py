@@ -199,7 +199,7 @@ def test_add_and_delete_equal_a_rebuild(method, scifact_tokens):
     grown = BM25(method, dtype="float64").index(corpus[:2000], ids=ids[:2000])
     grown.add(corpus[2000:4000], ids=ids[2000:4000]).add(corpus[4000:], ids=ids[4000:])
     shrunk = BM25(method, dtype="float64").index(
-        corpus + [["extra_only_term", "the"], ["of", "another_extra_term"]], ids=[*ids, "extra-1", "extra-2"]
+        [*corpus, ["extra_only_term", "the"], ["of", "another_extra_term"]], ids=[*ids, "extra-1", "extra-2"]
     ).delete(["extra-1", "extra-2"])
     expected = full.search(queries[:100], k=100)
     for changed in (grown, shrunk):

@@ -7,10 +7,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from rank_core import RankValueError
 
-from rank_retrieve import BM25, IndexDirectoryError, Tokenizer
-from rank_retrieve import persistence
+from rank_core import RankValueError
+from rank_retrieve import BM25, IndexDirectoryError, Tokenizer, persistence
 
 CORPUS = ["The quick brown fox", "jumps over the lazy dog", "a quick dog", "foxes and dogs and cats"]
 QUERIES = ["quick fox", "lazy dogs", "cats"]
@@ -41,7 +40,7 @@ def test_a_loaded_index_can_change_and_be_saved_again(index, tmp_path):
     loaded.add(["quick cats"], ids=["d5"]).delete(["d1"])
     loaded.save(tmp_path / "idx")  # replaces the index its own arrays are mapped from
     rebuilt = BM25("bm25l", k1=1.2, b=0.7, delta=0.4, tokenizer=index.tokenizer).index(
-        CORPUS[1:] + ["quick cats"], ids=["d2", "d3", "d4", "d5"]
+        [*CORPUS[1:], "quick cats"], ids=["d2", "d3", "d4", "d5"]
     )
     again = BM25.load(tmp_path / "idx", verify=True)
     np.testing.assert_array_equal(again.search(QUERIES, k=4).ids, rebuilt.search(QUERIES, k=4).ids)
@@ -70,7 +69,7 @@ def test_a_crash_mid_save_leaves_the_old_index(index, tmp_path, monkeypatch):
     def crash_at_the_swap(*args, **kwargs):
         raise OSError("power cut (simulated)")
 
-    monkeypatch.setattr(persistence.os, "replace", crash_at_the_swap)
+    monkeypatch.setattr(persistence.Path, "replace", crash_at_the_swap)
     with pytest.raises(OSError, match="simulated"):
         changed.save(tmp_path / "idx")
     monkeypatch.undo()

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import reference
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from rank_core import NonFiniteInputError, RankTypeError, RankValueError
 
-import reference
+from rank_core import NonFiniteInputError, RankTypeError, RankValueError
 from rank_retrieve import SparseIndex
 
 tokens = st.sampled_from(["a", "b", "c", "d", "e", 7, 8])

@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
+
 from rank_core import RankTypeError, RankValueError, ShapeMismatchError
 
 __all__ = ["NO_MASK", "NO_ROW_MASKS", "check_doc_ids", "check_search_k", "filter_masks"]

@@ -9,10 +9,10 @@ from typing import Any, Literal, get_args
 import numba
 import numpy as np
 from numpy.typing import NDArray
+
 from rank_core import NotFittedError, RankTypeError, RankValueError
 from rank_core import threads as numba_threads
 from rank_core.validation import check_choice, check_in_range
-
 from rank_retrieve._checks import check_doc_ids, check_search_k, filter_masks
 from rank_retrieve._kernels import bm25 as kernels
 from rank_retrieve._kernels import inverted

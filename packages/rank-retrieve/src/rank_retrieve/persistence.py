@@ -3,7 +3,7 @@
 Layout: ``DIR/manifest.json`` names the index kind, its format version, its settings and a data
 folder ``DIR/data-<token>/`` holding one ``.npy`` file per array (with each array's dtype, shape
 and CRC-32 recorded in the manifest). A save writes a new data folder, then replaces the
-manifest with one ``os.replace`` (atomic on POSIX and Windows), then removes the old folder: a
+manifest with one rename over it (atomic on POSIX and Windows), then removes the old folder: a
 crash at any point leaves either the old index or the new one, whole.
 """
 
@@ -20,8 +20,8 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from rank_core import RankValueError
 
+from rank_core import RankValueError
 from rank_retrieve.__about__ import __version__
 
 __all__ = ["IndexDirectoryError", "load_index_directory", "save_index_directory"]
@@ -36,7 +36,7 @@ class IndexDirectoryError(RankValueError):
 
 def _crc32(path: Path) -> int:
     checksum = 0
-    with open(path, "rb") as handle:
+    with path.open("rb") as handle:
         while chunk := handle.read(1 << 24):
             checksum = zlib.crc32(chunk, checksum)
     return checksum
@@ -100,7 +100,7 @@ def save_index_directory(
         }
         pending.write_text(json.dumps(manifest, indent=1), encoding="utf-8")
         _fsync(pending)
-        os.replace(pending, root / MANIFEST)
+        pending.replace(root / MANIFEST)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         shutil.rmtree(published, ignore_errors=True)

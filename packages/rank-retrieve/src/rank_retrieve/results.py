@@ -7,6 +7,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
+
 from rank_core import Run, ShapeMismatchError
 from rank_core.validation import as_id_array
 

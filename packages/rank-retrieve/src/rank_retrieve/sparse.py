@@ -7,10 +7,10 @@ from typing import Any, Literal
 
 import numpy as np
 from numpy.typing import NDArray
+
 from rank_core import NonFiniteInputError, NotFittedError, RankTypeError, RankValueError
 from rank_core import threads as numba_threads
 from rank_core.validation import check_choice
-
 from rank_retrieve._checks import check_doc_ids, check_search_k, filter_masks
 from rank_retrieve._kernels import inverted
 from rank_retrieve._kernels.postings import search_postings

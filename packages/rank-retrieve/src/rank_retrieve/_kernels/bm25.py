@@ -35,7 +35,7 @@ def idf(method, df, n_docs):
 def tf_component(method, tf, doc_length, average_length, k1, b, delta):
     """bm25s's term-frequency component per method (robertson and lucene share it)."""
     norm = 1.0 - b + b * doc_length / average_length
-    if method == ROBERTSON or method == LUCENE:
+    if method in (ROBERTSON, LUCENE):
         return tf / (k1 * norm + tf)
     if method == ATIRE:
         return (tf * (k1 + 1.0)) / (tf + k1 * norm)
@@ -60,7 +60,7 @@ def score_postings(method, idf_method, indptr, postings_docs, postings_tfs, doc_
         total_length += doc_lengths[doc]
     average_length = total_length / n_docs if n_docs > 0 else 0.0
     absent_scores = np.zeros(n_terms, dtype=np.float64)
-    shifted = method == BM25L or method == BM25PLUS
+    shifted = method in (BM25L, BM25PLUS)
     for term in prange(n_terms):
         df = indptr[term + 1] - indptr[term]
         if df == 0:
