@@ -8,9 +8,6 @@ which candidates are offered, nor on the thread count.
 
 from __future__ import annotations
 
-import numpy as np
-from numba import prange as numba_prange
-
 from rank_retrieve._jit import kernel
 
 
@@ -74,39 +71,3 @@ def heap_drain(heap_scores, heap_positions, size, out_scores, out_positions):
         heap_scores[0] = heap_scores[last]
         heap_positions[0] = heap_positions[last]
         _sift_down(heap_scores, heap_positions, last, 0)
-
-
-@kernel
-def top_k_dense(scores, k, allowed, out_scores, out_positions):
-    """Top ``k`` of a dense score row into ``out_*``; return how many were written.
-
-    ``allowed`` is a boolean mask over positions (length 0 means every position is allowed).
-    Rows that allow fewer than ``k`` positions return fewer.
-    """
-    heap_scores = np.empty(k, dtype=scores.dtype)
-    heap_positions = np.empty(k, dtype=np.int64)
-    size = 0
-    use_mask = allowed.size > 0
-    for position in range(scores.size):
-        if use_mask and not allowed[position]:
-            continue
-        # positions come in ascending order: a full heap takes only strictly higher scores (the
-        # inline test spares most candidates a call)
-        if size < k or scores[position] > heap_scores[0]:
-            size = heap_offer(heap_scores, heap_positions, size, k, scores[position], position)
-    heap_drain(heap_scores, heap_positions, size, out_scores, out_positions)
-    return size
-
-
-@kernel(parallel=True)
-def top_k_dense_rows(scores, k, allowed, row_allowed, out_scores, out_positions, counts):
-    """Row-wise :func:`top_k_dense` over a 2-D score block, in parallel over rows.
-
-    ``allowed`` is one mask shared by every row (or length 0); ``row_allowed`` is a 2-D mask with
-    one row per score row (or shape ``(0, 0)``), used instead when given.
-    """
-    n_rows = scores.shape[0]
-    per_row = row_allowed.shape[0] > 0
-    for row in numba_prange(n_rows):
-        mask = row_allowed[row] if per_row else allowed
-        counts[row] = top_k_dense(scores[row], k, mask, out_scores[row], out_positions[row])
