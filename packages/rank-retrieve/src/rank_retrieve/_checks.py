@@ -10,7 +10,7 @@ from numpy.typing import NDArray
 
 from rank_core import RankTypeError, RankValueError, ShapeMismatchError
 
-__all__ = ["NO_MASK", "NO_ROW_MASKS", "check_doc_ids", "check_search_k", "filter_masks"]
+__all__ = ["NO_MASK", "NO_ROW_MASKS", "check_doc_ids", "check_search_k", "filter_masks", "kept_after_deleting"]
 
 #: Kernel arguments meaning "no filter": an empty shared mask and an empty per-query mask block.
 NO_MASK = np.zeros(0, dtype=np.bool_)
@@ -117,3 +117,20 @@ def _positions_of(ids: Any, positions: dict[str, int], name: str) -> list[int]:
             raise RankValueError(f"{name} names doc id {doc_id!r}, which is not in the index")
         found.append(position)
     return found
+
+
+def kept_after_deleting(ids: Any, positions: dict[str, int], n_docs: int) -> NDArray[np.bool_]:
+    """The keep-mask for deleting ``ids``: unknown ids, a bare string, or deleting every document
+    raise before anything changes."""
+    if isinstance(ids, (str, bytes)):
+        raise RankTypeError("ids must be a sequence of doc ids, not a single string (wrap it in a list)")
+    keep = np.ones(n_docs, dtype=np.bool_)
+    for doc_id in ids:
+        if not isinstance(doc_id, str):
+            raise RankTypeError(f"ids must hold strings, got {type(doc_id).__name__} {doc_id!r}")
+        if doc_id not in positions:
+            raise RankValueError(f"cannot delete {doc_id!r}: it is not in the index")
+        keep[positions[doc_id]] = False
+    if not keep.any():
+        raise RankValueError("cannot delete every document: build a new index instead")
+    return keep

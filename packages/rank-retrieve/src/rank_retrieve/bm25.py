@@ -11,12 +11,11 @@ import numpy as np
 from numpy.typing import NDArray
 
 from rank_core import NotFittedError, RankTypeError, RankValueError
-from rank_core import threads as numba_threads
 from rank_core.validation import check_choice, check_in_range
-from rank_retrieve._checks import check_doc_ids, check_search_k, filter_masks
+from rank_retrieve._checks import check_doc_ids, check_search_k, filter_masks, kept_after_deleting
+from rank_retrieve._inverted_search import search_inverted_index
 from rank_retrieve._kernels import bm25 as kernels
 from rank_retrieve._kernels import inverted
-from rank_retrieve._kernels.postings import search_postings
 from rank_retrieve._progress import progress_bar
 from rank_retrieve.persistence import load_index_directory, save_index_directory
 from rank_retrieve.results import SearchResult
@@ -28,10 +27,7 @@ Method = Literal["robertson", "lucene", "atire", "bm25l", "bm25+"]
 #: The BM25 variants, named as bm25s names them (Kamphuis et al., ECIR 2020).
 METHODS: tuple[str, ...] = get_args(Method)
 
-#: Queries per kernel call: the progress bar's step, and a bound on per-call output memory.
-_SEARCH_CHUNK = 4096
 _INDEX_PROGRESS_THRESHOLD = 100_000
-_SEARCH_PROGRESS_THRESHOLD = 20_000
 
 
 def _check_corpus(corpus: Any, name: str) -> Sequence[Any]:
@@ -232,20 +228,7 @@ class BM25:
         vocabulary with df 0 and never score. Unknown ids raise; nothing is removed then.
         """
         self._require_index()
-        if isinstance(ids, (str, bytes)):
-            raise RankTypeError("ids must be a sequence of doc ids, not a single string (wrap it in a list)")
-        positions = self._positions()
-        doomed = []
-        for doc_id in ids:
-            if not isinstance(doc_id, str):
-                raise RankTypeError(f"ids must hold strings, got {type(doc_id).__name__} {doc_id!r}")
-            if doc_id not in positions:
-                raise RankValueError(f"cannot delete {doc_id!r}: it is not in the index")
-            doomed.append(positions[doc_id])
-        keep = np.ones(self.n_docs, dtype=np.bool_)
-        keep[doomed] = False
-        if not keep.any():
-            raise RankValueError("cannot delete every document: build a new index instead")
+        keep = kept_after_deleting(ids, self._positions(), self.n_docs)
         new_position = np.where(keep, np.cumsum(keep) - 1, -1).astype(np.int64)
         self._indptr, self._postings_docs, self._postings_tfs = inverted.drop_documents(
             self._indptr, self._postings_docs, self._postings_tfs, new_position
@@ -303,29 +286,13 @@ class BM25:
         k = min(check_search_k(k), self.n_docs)
         query_terms, query_offsets = self._encode_queries(queries)
         n_queries = query_offsets.size - 1
-        allowed, row_allowed = filter_masks(filter, self.ids, n_queries, id_positions=self._positions() if filter is not None else None)
+        masks = filter_masks(filter, self.ids, n_queries, id_positions=self._positions() if filter is not None else None)
         baselines = kernels.query_baselines(query_terms, query_offsets, self._absent_scores)
-        weights = np.ones(query_terms.size, dtype=self.dtype)
-        out_scores = np.full((n_queries, k), -np.inf, dtype=self.dtype)
-        out_positions = np.full((n_queries, k), -1, dtype=np.int64)
-        counts = np.zeros(n_queries, dtype=np.int64)
-        with numba_threads(threads) as n_threads, progress_bar(
-            show_progress, total=n_queries, size=n_queries, threshold=_SEARCH_PROGRESS_THRESHOLD,
-            desc="BM25 search", unit="query",
-        ) as bar:
-            for start in range(0, n_queries, _SEARCH_CHUNK):
-                stop = min(n_queries, start + _SEARCH_CHUNK)
-                chunk_offsets = query_offsets[start : stop + 1] - query_offsets[start]
-                span = slice(query_offsets[start], query_offsets[stop])
-                search_postings(
-                    self._indptr, self._postings_docs, self._postings_scores, self.n_docs,
-                    query_terms[span], weights[span], chunk_offsets, baselines[start:stop], k,
-                    allowed, row_allowed[start:stop] if row_allowed.shape[0] else row_allowed,
-                    max(1, min(n_threads, stop - start)),
-                    out_scores[start:stop], out_positions[start:stop], counts[start:stop],
-                )
-                bar.update(stop - start)
-        return SearchResult.from_positions(out_positions, out_scores, self.ids)
+        return search_inverted_index(
+            (self._indptr, self._postings_docs, self._postings_scores), self.ids, query_terms,
+            np.ones(query_terms.size, dtype=self.dtype), query_offsets, baselines, k, masks,
+            threads=threads, show_progress=show_progress, description="BM25 search",
+        )
 
     def get_scores(self, query: str | Sequence[str]) -> NDArray[np.floating[Any]]:
         """Every document's score for one query, in index position order (bm25s's ``get_scores``)."""

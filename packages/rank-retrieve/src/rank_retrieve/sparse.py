@@ -9,18 +9,14 @@ import numpy as np
 from numpy.typing import NDArray
 
 from rank_core import NonFiniteInputError, NotFittedError, RankTypeError, RankValueError
-from rank_core import threads as numba_threads
 from rank_core.validation import check_choice
-from rank_retrieve._checks import check_doc_ids, check_search_k, filter_masks
+from rank_retrieve._checks import check_doc_ids, check_search_k, filter_masks, kept_after_deleting
+from rank_retrieve._inverted_search import search_inverted_index
 from rank_retrieve._kernels import inverted
-from rank_retrieve._kernels.postings import search_postings
-from rank_retrieve._progress import progress_bar
 from rank_retrieve.results import SearchResult
 
 __all__ = ["SparseIndex"]
 
-_SEARCH_CHUNK = 4096
-_SEARCH_PROGRESS_THRESHOLD = 20_000
 
 
 def _flatten(
@@ -120,16 +116,7 @@ class SparseIndex:
 
     def delete(self, ids: Sequence[str]) -> SparseIndex:
         """Remove documents by id (unknown ids raise; nothing is removed then)."""
-        if isinstance(ids, (str, bytes)):
-            raise RankTypeError("ids must be a sequence of doc ids, not a single string (wrap it in a list)")
-        positions = self._positions()
-        keep = np.ones(len(self), dtype=np.bool_)
-        for doc_id in ids:
-            if doc_id not in positions:
-                raise RankValueError(f"cannot delete {doc_id!r}: it is not in the index")
-            keep[positions[doc_id]] = False
-        if not keep.any():
-            raise RankValueError("cannot delete every document: build a new index instead")
+        keep = kept_after_deleting(ids, self._positions(), len(self))
         new_position = np.where(keep, np.cumsum(keep) - 1, -1).astype(np.int64)
         self._indptr, self._postings_docs, self._postings_weights = inverted.drop_documents(
             self._indptr, self._postings_docs, self._postings_weights, new_position
@@ -164,29 +151,13 @@ class SparseIndex:
         empty = [i for i, vector in enumerate(queries) if not any(w > 0 for w in vector.values())]
         if empty:
             raise RankValueError(f"query {empty[0]} has no positive weight: it cannot rank anything")
-        allowed, row_allowed = filter_masks(
+        masks = filter_masks(
             filter, self._ids, n_queries, id_positions=self._positions() if filter is not None else None
         )
-        out_scores = np.full((n_queries, k), -np.inf, dtype=self.dtype)
-        out_positions = np.full((n_queries, k), -1, dtype=np.int64)
-        counts = np.zeros(n_queries, dtype=np.int64)
-        baselines = np.zeros(n_queries, dtype=np.float64)
-        weights = weights.astype(self.dtype)
-        with numba_threads(threads) as n_threads, progress_bar(
-            show_progress, total=n_queries, size=n_queries, threshold=_SEARCH_PROGRESS_THRESHOLD,
-            desc="Sparse search", unit="query",
-        ) as bar:
-            for start in range(0, n_queries, _SEARCH_CHUNK):
-                stop = min(n_queries, start + _SEARCH_CHUNK)
-                span = slice(offsets[start], offsets[stop])
-                search_postings(
-                    self._indptr, self._postings_docs, self._postings_weights, len(self),
-                    terms[span], weights[span], offsets[start : stop + 1] - offsets[start], baselines[start:stop], k,
-                    allowed, row_allowed[start:stop] if row_allowed.shape[0] else row_allowed,
-                    max(1, min(n_threads, stop - start)),
-                    out_scores[start:stop], out_positions[start:stop], counts[start:stop],
-                )
-                bar.update(stop - start)
-        return SearchResult.from_positions(out_positions, out_scores, self._ids)
+        return search_inverted_index(
+            (self._indptr, self._postings_docs, self._postings_weights), self._ids, terms, weights, offsets,
+            np.zeros(n_queries, dtype=np.float64), k, masks,
+            threads=threads, show_progress=show_progress, description="Sparse search",
+        )
 
 
