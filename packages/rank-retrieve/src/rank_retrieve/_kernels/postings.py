@@ -16,21 +16,28 @@ import numpy as np
 from numba import prange
 
 from rank_retrieve._jit import kernel
-from rank_retrieve._kernels.topk import heap_drain, heap_offer
+from rank_retrieve._kernels.topk import heap_drain, heap_offer, select_top_k
+
+
+#: A heap is used while ``k`` is at most this fraction of the candidates; above, introselect.
+_HEAP_FRACTION = 16
 
 
 @kernel
 def _search_one(
     indptr, postings_docs, postings_values, terms, weights, baseline, k, allowed,
-    accumulator, touched, heap_scores, heap_positions, out_scores, out_positions,
+    accumulator, touched, heap_scores, heap_positions, candidate_scores, candidate_positions,
+    out_scores, out_positions,
 ):
     """One query's top ``k`` into ``out_*``; returns the count. The accumulator comes back zeroed.
 
     Two strategies, chosen by the postings the query will read. Dense (they reach a good part of
-    the corpus): a plain scatter-add, then one sequential pass over every document. Sparse:
-    remember the documents touched and rank only those, plus the first ``k`` untouched ones by
-    position (they tie at the baseline). Contributions are non-negative (the callers check), so
-    a document is touched exactly when its accumulator turns positive.
+    the corpus): a plain scatter-add, then every document is a candidate, in position order.
+    Sparse: remember the documents touched; the candidates are those plus the first ``k``
+    untouched ones by position (they tie at the baseline). Contributions are non-negative (the
+    callers check), so a document is touched exactly when its accumulator turns positive.
+    Candidates go through a bounded heap when ``k`` is small next to their number, else through
+    :func:`select_top_k`.
     """
     n_docs = accumulator.size
     use_mask = allowed.size > 0
@@ -44,44 +51,63 @@ def _search_one(
             weight = weights[pair]
             for entry in range(indptr[term], indptr[term + 1]):
                 accumulator[postings_docs[entry]] += weight * postings_values[entry]
+        if k * _HEAP_FRACTION < n_docs:
+            for doc in range(n_docs):
+                score = accumulator[doc] + baseline
+                accumulator[doc] = 0
+                if use_mask and not allowed[doc]:
+                    continue
+                # documents come in position order: a full heap takes only strictly higher scores
+                if size < k or score > heap_scores[0]:
+                    size = heap_offer(heap_scores, heap_positions, size, k, score, doc)
+            heap_drain(heap_scores, heap_positions, size, out_scores, out_positions)
+            return size
+        n_candidates = 0
         for doc in range(n_docs):
-            score = accumulator[doc] + baseline
+            if not use_mask or allowed[doc]:
+                candidate_scores[n_candidates] = accumulator[doc] + baseline
+                candidate_positions[n_candidates] = doc
+                n_candidates += 1
             accumulator[doc] = 0
-            if use_mask and not allowed[doc]:
-                continue
-            # documents come in position order: a full heap takes only strictly higher scores
-            if size < k or score > heap_scores[0]:
-                size = heap_offer(heap_scores, heap_positions, size, k, score, doc)
-    else:
-        n_touched = 0
-        for pair in range(terms.size):
-            term = terms[pair]
-            weight = weights[pair]
-            for entry in range(indptr[term], indptr[term + 1]):
-                contribution = weight * postings_values[entry]
-                if contribution > 0:
-                    doc = postings_docs[entry]
-                    if accumulator[doc] == 0:
-                        touched[n_touched] = doc
-                        n_touched += 1
-                    accumulator[doc] += contribution
-        for i in range(n_touched):
-            doc = touched[i]
-            if use_mask and not allowed[doc]:
-                continue
-            score = accumulator[doc] + baseline
-            # the inline rejection against the worst kept pair spares most candidates a call
-            if size < k or score > heap_scores[0] or (score == heap_scores[0] and doc < heap_positions[0]):
-                size = heap_offer(heap_scores, heap_positions, size, k, score, doc)
-        offered = 0
-        for doc in range(n_docs):
-            if offered == k:
-                break
-            if accumulator[doc] == 0 and (not use_mask or allowed[doc]):
-                size = heap_offer(heap_scores, heap_positions, size, k, baseline, doc)
-                offered += 1
-        for i in range(n_touched):
-            accumulator[touched[i]] = 0
+        return select_top_k(candidate_scores, candidate_positions, n_candidates, k, out_scores, out_positions)
+    n_touched = 0
+    for pair in range(terms.size):
+        term = terms[pair]
+        weight = weights[pair]
+        for entry in range(indptr[term], indptr[term + 1]):
+            contribution = weight * postings_values[entry]
+            if contribution > 0:
+                doc = postings_docs[entry]
+                if accumulator[doc] == 0:
+                    touched[n_touched] = doc
+                    n_touched += 1
+                accumulator[doc] += contribution
+    n_candidates = 0
+    for i in range(n_touched):
+        doc = touched[i]
+        if not use_mask or allowed[doc]:
+            candidate_scores[n_candidates] = accumulator[doc] + baseline
+            candidate_positions[n_candidates] = doc
+            n_candidates += 1
+    offered = 0
+    for doc in range(n_docs):
+        if offered == k:
+            break
+        if accumulator[doc] == 0 and (not use_mask or allowed[doc]):
+            candidate_scores[n_candidates] = baseline
+            candidate_positions[n_candidates] = doc
+            n_candidates += 1
+            offered += 1
+    for i in range(n_touched):
+        accumulator[touched[i]] = 0
+    if k * _HEAP_FRACTION >= n_candidates:
+        return select_top_k(candidate_scores, candidate_positions, n_candidates, k, out_scores, out_positions)
+    for i in range(n_candidates):
+        score = candidate_scores[i]
+        doc = candidate_positions[i]
+        # the inline rejection against the worst kept pair spares most candidates a call
+        if size < k or score > heap_scores[0] or (score == heap_scores[0] and doc < heap_positions[0]):
+            size = heap_offer(heap_scores, heap_positions, size, k, score, doc)
     heap_drain(heap_scores, heap_positions, size, out_scores, out_positions)
     return size
 
@@ -105,11 +131,14 @@ def search_postings(
         touched = np.empty(n_docs, dtype=np.int32)
         heap_scores = np.empty(k, dtype=out_scores.dtype)
         heap_positions = np.empty(k, dtype=np.int64)
+        candidate_scores = np.empty(n_docs + k, dtype=out_scores.dtype)
+        candidate_positions = np.empty(n_docs + k, dtype=np.int64)
         for query in range(block, n_queries, n_blocks):
             start, end = query_offsets[query], query_offsets[query + 1]
             mask = row_allowed[query] if per_row else allowed
             counts[query] = _search_one(
                 indptr, postings_docs, postings_values, query_terms[start:end], query_weights[start:end],
                 baselines[query], k, mask, accumulator, touched, heap_scores, heap_positions,
+                candidate_scores, candidate_positions,
                 out_scores[query], out_positions[query],
             )

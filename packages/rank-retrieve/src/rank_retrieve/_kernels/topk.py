@@ -8,6 +8,8 @@ which candidates are offered, nor on the thread count.
 
 from __future__ import annotations
 
+import numpy as np
+
 from rank_retrieve._jit import kernel
 
 
@@ -71,3 +73,43 @@ def heap_drain(heap_scores, heap_positions, size, out_scores, out_positions):
         heap_scores[0] = heap_scores[last]
         heap_positions[0] = heap_positions[last]
         _sift_down(heap_scores, heap_positions, last, 0)
+
+
+@kernel
+def select_top_k(scores, positions, count, k, out_scores, out_positions):
+    """Top ``k`` of ``count`` candidate pairs into ``out_*``, best first; returns how many.
+
+    For large ``k`` (a bounded heap would replace its root for most candidates): the ``k``-th
+    largest score by introselect, the candidates above it, the lowest-position ones equal to it,
+    then one stable sort of the ``k`` chosen. O(count + k log k). ``positions`` may come in any
+    order; the scratch ``scores`` prefix is left intact.
+    """
+    if count > k:
+        threshold = np.partition(scores[:count].copy(), count - k)[count - k]
+        size = 0
+        n_equal = 0
+        equal = np.empty(count, dtype=np.int64)
+        for i in range(count):
+            if scores[i] > threshold:
+                out_scores[size] = scores[i]
+                out_positions[size] = positions[i]
+                size += 1
+            elif scores[i] == threshold:
+                equal[n_equal] = positions[i]
+                n_equal += 1
+        lowest = np.sort(equal[:n_equal])
+        for i in range(k - size):
+            out_scores[size + i] = threshold
+            out_positions[size + i] = lowest[i]
+        size = k
+    else:
+        size = count
+        out_scores[:size] = scores[:size]
+        out_positions[:size] = positions[:size]
+    by_position = np.argsort(out_positions[:size], kind="mergesort")
+    ranked_scores = out_scores[:size][by_position]
+    ranked_positions = out_positions[:size][by_position]
+    order = np.argsort(-ranked_scores, kind="mergesort")  # stable: equal scores keep position order
+    out_scores[:size] = ranked_scores[order]
+    out_positions[:size] = ranked_positions[order]
+    return size
