@@ -40,7 +40,9 @@ def search_inverted_index(
     out_scores = np.full((n_queries, k), -np.inf, dtype=postings_values.dtype)
     out_positions = np.full((n_queries, k), -1, dtype=np.int64)
     counts = np.zeros(n_queries, dtype=np.int64)
+    # in the scores' dtype, so the kernels' inner loops never mix precisions
     weights = query_weights.astype(postings_values.dtype, copy=False)
+    baselines = baselines.astype(postings_values.dtype, copy=False)
     with numba_threads(threads) as n_threads, progress_bar(
         show_progress, total=n_queries, size=n_queries, threshold=SEARCH_PROGRESS_THRESHOLD,
         desc=description, unit="query",

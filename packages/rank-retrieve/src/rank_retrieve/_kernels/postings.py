@@ -15,12 +15,25 @@ from __future__ import annotations
 import numpy as np
 from numba import prange
 
+from rank_core.jit import kernel as _core_kernel
 from rank_retrieve._jit import kernel
 from rank_retrieve._kernels.topk import heap_drain, heap_offer, select_top_k
 
-
 #: A heap is used while ``k`` is at most this fraction of the candidates; above, introselect.
 _HEAP_FRACTION = 16
+#: Documents per block in the dense scan: a block whose best score cannot enter the heap is
+#: skipped after one (vectorised) maximum.
+_SCAN_BLOCK = 64
+
+
+@_core_kernel(fastmath=frozenset({"nnan", "ninf", "nsz", "reassoc"}))
+def _block_max(values, start, stop):
+    """max(values[start:stop]); the values are finite, so the reduction may vectorise (exact:
+    a maximum does not depend on the order it is taken in)."""
+    best = values[start]
+    for i in range(start + 1, stop):
+        best = max(best, values[i])
+    return best
 
 
 @kernel
@@ -49,17 +62,25 @@ def _search_one(
         for pair in range(terms.size):
             term = terms[pair]
             weight = weights[pair]
-            for entry in range(indptr[term], indptr[term + 1]):
-                accumulator[postings_docs[entry]] += weight * postings_values[entry]
+            if weight == 1:  # BM25: no multiply in the hottest loop
+                for entry in range(indptr[term], indptr[term + 1]):
+                    accumulator[postings_docs[entry]] += postings_values[entry]
+            else:
+                for entry in range(indptr[term], indptr[term + 1]):
+                    accumulator[postings_docs[entry]] += weight * postings_values[entry]
         if k * _HEAP_FRACTION < n_docs:
-            for doc in range(n_docs):
-                score = accumulator[doc] + baseline
-                accumulator[doc] = 0
-                if use_mask and not allowed[doc]:
-                    continue
+            for block_start in range(0, n_docs, _SCAN_BLOCK):
+                block_stop = min(n_docs, block_start + _SCAN_BLOCK)
                 # documents come in position order: a full heap takes only strictly higher scores
-                if size < k or score > heap_scores[0]:
-                    size = heap_offer(heap_scores, heap_positions, size, k, score, doc)
+                if size == k and _block_max(accumulator, block_start, block_stop) + baseline <= heap_scores[0]:
+                    continue
+                for doc in range(block_start, block_stop):
+                    if use_mask and not allowed[doc]:
+                        continue
+                    score = accumulator[doc] + baseline
+                    if size < k or score > heap_scores[0]:
+                        size = heap_offer(heap_scores, heap_positions, size, k, score, doc)
+            accumulator[:] = 0
             heap_drain(heap_scores, heap_positions, size, out_scores, out_positions)
             return size
         n_candidates = 0
