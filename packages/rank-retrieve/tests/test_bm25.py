@@ -262,10 +262,15 @@ def small_index() -> BM25:
         (lambda i: i.delete("x"), RankTypeError, TypeError, "single string"),
         (lambda i: i.delete(["x", "y"]), RankValueError, ValueError, "every document"),
         (lambda i: i.add([["d"]], ids=["x"]), RankValueError, ValueError, "already in the index"),
+        (lambda i: i.add([["d", 3]], ids=["z"]), RankTypeError, TypeError, "tokens must be str"),
+        (lambda i: i.index([["d"], ["e"]], ids=[1, 2]), RankTypeError, TypeError, "strings"),
     ],
 )
 def test_bad_search_and_changes(small_index, call, error, builtin, message):
     with pytest.raises(error, match=message) as info:
         call(small_index)
     assert isinstance(info.value, builtin)
-    assert small_index.ids.tolist() == ["x", "y"]  # a refused change leaves the index as it was
+    # a refused call leaves the index as it was
+    assert small_index.ids.tolist() == ["x", "y"]
+    assert small_index.vocabulary == ["a", "b", "c"]
+    assert small_index.search([["d", "c"]], k=2).ids.tolist() == [["y", "x"]]

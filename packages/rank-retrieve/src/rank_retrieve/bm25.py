@@ -98,7 +98,7 @@ class BM25:
     @property
     def vocabulary(self) -> list[str]:
         """The index's terms; term ``i`` owns postings ``indptr[i]:indptr[i+1]``."""
-        return list(self._terms)
+        return self._terms.tolist() if isinstance(self._terms, np.ndarray) else list(self._terms)
 
     @property
     def n_docs(self) -> int:
@@ -138,20 +138,30 @@ class BM25:
     # ------------------------------------------------------------------ building
 
     def _encode_documents(
-        self, corpus: Any, ids: Any, *, first_doc: int, show_progress: bool | None
+        self, corpus: Any, ids: Any, *, fresh: bool, show_progress: bool | None
     ) -> tuple[NDArray[np.str_], TokenizedBatch, NDArray[np.int32]]:
+        """Check and tokenise documents; map their terms to the index's vocabulary (a new one when
+        ``fresh``). Everything that can fail runs before the vocabulary changes, so a refused
+        call leaves the index as it was."""
         corpus = _check_corpus(corpus, "corpus")
         if len(corpus) == 0:
             raise RankValueError("corpus is empty: give at least one document")
-        batch = self.tokenizer.encode(corpus, show_progress=show_progress)
+        first_doc = 0 if fresh else self.n_docs
         doc_ids = check_doc_ids(ids, len(corpus)) if ids is not None else np.array(
             [str(first_doc + i) for i in range(len(corpus))], dtype=np.str_
         )
-        term_index = self._term_index()
-        if not term_index:  # a new index: the batch's vocabulary is the index's
+        if not fresh:
+            clashes = np.intersect1d(doc_ids, self.ids)
+            if clashes.size:
+                raise RankValueError(
+                    f"ids already in the index: {clashes[:5].tolist()} (delete them first to replace)"
+                )
+        batch = self.tokenizer.encode(corpus, show_progress=show_progress)
+        if fresh:  # a new index: the batch's vocabulary is the index's
             self._terms = list(batch.vocabulary)
             self._term_ids = {term: i for i, term in enumerate(self._terms)}
             return doc_ids, batch, batch.token_ids
+        term_index = self._term_index()
         terms = self._terms.tolist() if isinstance(self._terms, np.ndarray) else self._terms
         global_ids = np.empty(len(batch.vocabulary), dtype=np.int32)
         for i, term in enumerate(batch.vocabulary):
@@ -184,8 +194,7 @@ class BM25:
 
         ``ids`` are distinct strings (default ``"0", "1", ...``). Returns ``self``.
         """
-        self._terms, self._term_ids = [], {}
-        doc_ids, batch, token_ids = self._encode_documents(corpus, ids, first_doc=0, show_progress=show_progress)
+        doc_ids, batch, token_ids = self._encode_documents(corpus, ids, fresh=True, show_progress=show_progress)
         with progress_bar(show_progress, total=2, size=len(doc_ids), threshold=_INDEX_PROGRESS_THRESHOLD,
                           desc="BM25 index", unit="stage") as bar:
             self._indptr, self._postings_docs, self._postings_tfs = self._postings_of(batch, token_ids, 0)
@@ -206,12 +215,7 @@ class BM25:
         rescore), i.e. linear in the index size. Batch additions rather than adding one by one.
         """
         self._require_index()
-        doc_ids, batch, token_ids = self._encode_documents(
-            corpus, ids, first_doc=self.n_docs, show_progress=show_progress
-        )
-        clashes = np.intersect1d(doc_ids, self.ids)
-        if clashes.size:
-            raise RankValueError(f"ids already in the index: {clashes[:5].tolist()} (delete them first to replace)")
+        doc_ids, batch, token_ids = self._encode_documents(corpus, ids, fresh=False, show_progress=show_progress)
         new_indptr, new_docs, new_tfs = self._postings_of(batch, token_ids, self.n_docs)
         self._indptr, self._postings_docs, self._postings_tfs = inverted.merge_postings(
             self._indptr, self._postings_docs, self._postings_tfs, new_indptr, new_docs, new_tfs, len(self._terms)
