@@ -46,6 +46,15 @@ def test_filter_add_delete():
         np.testing.assert_array_equal(index.search(query, k=4).scores, rebuilt.search(query, k=4).scores)
 
 
+def test_a_refused_add_leaves_the_index_as_it_was():
+    index = SparseIndex([{"a": 1.0}, {"b": 2.0}], ids=["x", "y"])
+    for vectors, ids in (([{"new": 1.0}], ["x"]), ([{"new": 1.0, "bad": float("nan")}], ["z"])):
+        with pytest.raises(RankValueError):
+            index.add(vectors, ids)
+    assert index.ids.tolist() == ["x", "y"]
+    assert index.search({"new": 1.0, "b": 1.0}, k=2).ids.tolist() == [["y", "x"]]
+
+
 @pytest.mark.parametrize(
     ("call", "error", "builtin", "message"),
     [

@@ -102,15 +102,17 @@ class SparseIndex:
         """Append documents (ids required, new). Cost: one pass over all postings."""
         if ids is None:
             raise RankValueError("add() needs ids for the new documents")
-        terms, weights, offsets = _flatten(vectors, "vectors", self._term_index, grow=True)
+        term_index = dict(self._term_index)  # committed only once every check has passed
+        terms, weights, offsets = _flatten(vectors, "vectors", term_index, grow=True)
         new_ids = check_doc_ids(ids, offsets.size - 1)
         clashes = np.intersect1d(new_ids, self._ids)
         if clashes.size:
             raise RankValueError(f"ids already in the index: {clashes[:5].tolist()} (delete them first to replace)")
-        new = inverted.invert(offsets, terms, weights.astype(self.dtype), len(self._term_index), len(self))
+        new = inverted.invert(offsets, terms, weights.astype(self.dtype), len(term_index), len(self))
         self._indptr, self._postings_docs, self._postings_weights = inverted.merge_postings(
-            self._indptr, self._postings_docs, self._postings_weights, *new, len(self._term_index)
+            self._indptr, self._postings_docs, self._postings_weights, *new, len(term_index)
         )
+        self._term_index = term_index
         self._ids, self._id_positions = np.concatenate([self._ids, new_ids]), None
         return self
 
