@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import contextlib
 import subprocess
 import sys
-from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
 import pytest
+from expect import raises_exactly
 from numpy.typing import NDArray
 
 from rank_core import (
@@ -24,19 +23,6 @@ from rank_retrieve.dense import DenseIndex
 
 METRICS = ("cosine", "dot", "l2")
 N_DOCS, DIM = 5_000, 64
-
-
-@contextlib.contextmanager
-def raises_exactly(
-    error: type[Exception], builtin: type[Exception], match: str | None = None
-) -> Iterator[Any]:
-    """``pytest.raises`` that also checks the class is exactly ``error`` and a ``builtin``."""
-    assert issubclass(error, builtin)
-    with pytest.raises(error, match=match) as info:
-        yield info
-    assert type(info.value) is error, (
-        f"got {type(info.value).__name__}, not exactly {error.__name__}"
-    )
 
 
 @pytest.fixture(scope="module")

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
 from typing import Any
 
 import numba
 import numpy as np
 import pytest
+from expect import raises_exactly
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from numpy.typing import NDArray
@@ -112,19 +111,6 @@ def as_filter(masks: NDArray[np.bool_] | None, form: str, ids: NDArray[np.str_])
 
 def doc_ids(n: int) -> NDArray[np.str_]:
     return np.array([f"d{i}" for i in range(n)])
-
-
-@contextlib.contextmanager
-def raises_exactly(
-    error: type[Exception], builtin: type[Exception], match: str | None = None
-) -> Iterator[Any]:
-    """``pytest.raises`` that also checks the class is exactly ``error`` and a ``builtin``."""
-    assert issubclass(error, builtin)
-    with pytest.raises(error, match=match) as info:
-        yield info
-    assert type(info.value) is error, (
-        f"got {type(info.value).__name__}, not exactly {error.__name__}"
-    )
 
 
 def assert_same_result(
