@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import reference
+from expect import check_ranking
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -13,19 +14,6 @@ from rank_retrieve import BM25, Tokenizer
 from rank_retrieve.bm25 import METHODS
 
 TOL = 1e-9
-
-
-def check_ranking(result_positions, result_scores, full_scores, k):
-    """Our row against an independent full score vector: the right top-k scores, each document
-    with its own score, no repeats, and equal scores ordered by position."""
-    positions = result_positions[result_positions >= 0]
-    scores = result_scores[: positions.size]
-    assert positions.size == min(k, full_scores.size)
-    assert np.unique(positions).size == positions.size
-    np.testing.assert_allclose(scores, np.sort(full_scores)[::-1][: positions.size], rtol=0, atol=TOL)
-    np.testing.assert_allclose(scores, full_scores[positions], rtol=0, atol=TOL)
-    tied = scores[1:] == scores[:-1]
-    assert (positions[1:][tied] > positions[:-1][tied]).all()
 
 
 # ---------------------------------------------------------------------------------- bm25s parity
@@ -115,7 +103,7 @@ def test_matches_naive_formulas(corpus, queries, method, idf_method, k, k1, b):
     result = index.search(queries, k=k)
     for row, query in enumerate(queries):
         full = np.array(reference.bm25_scores(corpus, query, method, k1, b, 0.7, idf_method))
-        check_ranking(result.positions[row], result.scores[row], full, k)
+        check_ranking(result.positions[row], result.scores[row], full, k, TOL)
 
 
 def test_repeated_query_tokens_count_each_time():
@@ -256,6 +244,9 @@ def small_index() -> BM25:
         (lambda i: i.search([[]]), RankValueError, ValueError, "query 0 has no tokens"),
         (lambda i: i.search([""]), RankValueError, ValueError, "query 0 has no tokens"),
         (lambda i: i.search([]), RankValueError, ValueError, "queries is empty"),
+        (lambda i: i.search([["a"], ["b", 3]]), RankTypeError, TypeError, r"corpus\[1\]\[1\] is int"),
+        (lambda i: i.search([["a", ["b"]]]), RankTypeError, TypeError, r"corpus\[0\]\[1\] is list"),
+        (lambda i: i.search([["a"], "b c"]), RankTypeError, TypeError, "same kind"),
         (lambda i: i.search([["a"]], filter=["nope"]), RankValueError, ValueError, "not in the index"),
         (lambda i: i.search([["a"]], filter=np.ones(3, bool)), ShapeMismatchError, ValueError, "3 entries"),
         (lambda i: i.delete(["nope"]), RankValueError, ValueError, "not in the index"),

@@ -19,7 +19,7 @@ from rank_retrieve._kernels import inverted
 from rank_retrieve._progress import progress_bar
 from rank_retrieve.persistence import load_index_directory, save_index_directory
 from rank_retrieve.results import SearchResult
-from rank_retrieve.tokenize import TokenizedBatch, Tokenizer
+from rank_retrieve.tokenize import TokenizedBatch, Tokenizer, lookup_token_lists
 
 __all__ = ["BM25", "METHODS", "Method"]
 
@@ -245,20 +245,22 @@ class BM25:
     # ------------------------------------------------------------------ searching
 
     def _encode_queries(self, queries: Any) -> tuple[NDArray[np.int32], NDArray[np.int64]]:
-        batch = self.tokenizer.encode(queries, show_progress=False)
-        lengths = np.diff(batch.offsets)
+        term_index = self._term_index()
+        if len(queries) and isinstance(queries[0], (list, tuple)):  # token lists: looked up directly
+            terms, query_offsets = lookup_token_lists(queries, term_index)
+        else:
+            batch = self.tokenizer.encode(queries, show_progress=False)
+            known = np.array([term_index.get(term, -1) for term in batch.vocabulary], dtype=np.int32)
+            terms, query_offsets = known[batch.token_ids], batch.offsets
+        lengths = np.diff(query_offsets)
         if lengths.size and lengths.min() == 0:
             empty = int(np.flatnonzero(lengths == 0)[0])
             raise RankValueError(
                 f"query {empty} has no tokens after tokenisation (empty, or only stopwords/short words): "
                 "remove it or give it words"
             )
-        term_index = self._term_index()
-        known = np.array([term_index.get(term, -1) for term in batch.vocabulary], dtype=np.int32)
-        terms = known[batch.token_ids]
         keep = terms >= 0  # unknown terms are dropped; a query of only unknown terms matches nothing
-        counts = np.add.reduceat(keep.astype(np.int64), batch.offsets[:-1]) if keep.size else np.zeros(0, np.int64)
-        counts[lengths == 0] = 0
+        counts = np.add.reduceat(keep.astype(np.int64), query_offsets[:-1]) if keep.size else np.zeros(0, np.int64)
         offsets = np.zeros(lengths.size + 1, dtype=np.int64)
         np.cumsum(counts, out=offsets[1:])
         return np.ascontiguousarray(terms[keep]), offsets

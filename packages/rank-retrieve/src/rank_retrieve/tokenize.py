@@ -25,7 +25,7 @@ import copy
 import functools
 import itertools
 import re
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, NamedTuple
 
@@ -504,13 +504,41 @@ def _encode_token_lists(documents: list[Sequence[str]]) -> TokenizedBatch:
     except TypeError:  # an unhashable token
         well_typed = False
     if not well_typed:
-        for position, document in enumerate(documents):
-            for index, token in enumerate(document):
-                if not isinstance(token, str):
-                    raise RankTypeError(
-                        f"corpus[{position}][{index}] is {type(token).__name__} {token!r}; tokens must be str"
-                    )
+        _raise_for_non_str_token(documents)
+    return TokenizedBatch(token_ids, _offsets(documents), list(term_ids))
+
+
+def lookup_token_lists(
+    corpus: Sequence[Sequence[str]], vocabulary: Mapping[str, int]
+) -> tuple[NDArray[np.int32], NDArray[np.int64]]:
+    """``(ids, offsets)`` of token lists against a fixed vocabulary (an index's), ``-1`` for an
+    unknown token: one lookup per token, the query-time shortcut past :meth:`Tokenizer.encode`'s
+    batch vocabulary."""
+    documents, pretokenized = _documents(corpus)
+    if not pretokenized:
+        raise RankTypeError("lookup_token_lists takes token lists (list[str]), not texts")
+    tokens = [token for document in documents for token in document]
+    try:
+        ids = np.fromiter(map(vocabulary.get, tokens, itertools.repeat(-1)), dtype=np.int32, count=len(tokens))
+    except TypeError:  # an unhashable token
+        _raise_for_non_str_token(documents)
+        raise
+    if any(not isinstance(tokens[i], str) for i in np.flatnonzero(ids < 0).tolist()):
+        _raise_for_non_str_token(documents)  # known tokens are the vocabulary's strings
+    return ids, _offsets(documents)
+
+
+def _raise_for_non_str_token(documents: list[Sequence[Any]]) -> None:
+    for position, document in enumerate(documents):
+        for index, token in enumerate(document):
+            if not isinstance(token, str):
+                raise RankTypeError(
+                    f"corpus[{position}][{index}] is {type(token).__name__} {token!r}; tokens must be str"
+                )
+
+
+def _offsets(documents: list[Sequence[Any]]) -> NDArray[np.int64]:
     lengths = np.fromiter(map(len, documents), dtype=np.int64, count=len(documents))
     offsets = np.zeros(len(documents) + 1, dtype=np.int64)
     np.cumsum(lengths, out=offsets[1:])
-    return TokenizedBatch(token_ids, offsets, list(term_ids))
+    return offsets

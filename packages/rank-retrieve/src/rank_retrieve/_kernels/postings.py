@@ -21,19 +21,22 @@ from rank_retrieve._kernels.topk import heap_drain, heap_offer, select_top_k
 
 #: A heap is used while ``k`` is at most this fraction of the candidates; above, introselect.
 _HEAP_FRACTION = 16
-#: Documents per block in the dense scan: a block whose best score cannot enter the heap is
+#: Documents per block in the dense scan: a block whose maximum cannot make the top k is
 #: skipped after one (vectorised) maximum.
 _SCAN_BLOCK = 64
 
 
 @_core_kernel(fastmath=frozenset({"nnan", "ninf", "nsz", "reassoc"}))
-def _block_max(values, start, stop):
-    """max(values[start:stop]); the values are finite, so the reduction may vectorise (exact:
-    a maximum does not depend on the order it is taken in)."""
-    best = values[start]
-    for i in range(start + 1, stop):
-        best = max(best, values[i])
-    return best
+def _block_maxima(values, out):
+    """``out[b] = max(values[b * _SCAN_BLOCK : (b + 1) * _SCAN_BLOCK])``; the values are finite,
+    so the reductions may vectorise (exact: a maximum does not depend on the order it is taken in)."""
+    n = values.size
+    for block in range(out.size):
+        start = block * _SCAN_BLOCK
+        best = values[start]
+        for i in range(start + 1, min(n, start + _SCAN_BLOCK)):
+            best = max(best, values[i])
+        out[block] = best
 
 
 @kernel
@@ -45,8 +48,8 @@ def _search_one(
     """One query's top ``k`` into ``out_*``; returns the count. The accumulator comes back zeroed.
 
     Two strategies, chosen by the postings the query will read. Dense (they reach a good part of
-    the corpus): a plain scatter-add, then every document is a candidate, in position order.
-    Sparse: remember the documents touched; the candidates are those plus the first ``k``
+    the corpus): a plain scatter-add, then every document is a candidate, in position order (for
+    small ``k``, only those in 64-document blocks whose maximum passes a floor). Sparse: remember the documents touched; the candidates are those plus the first ``k``
     untouched ones by position (they tie at the baseline). Contributions are non-negative (the
     callers check), so a document is touched exactly when its accumulator turns positive.
     Candidates go through a bounded heap when ``k`` is small next to their number, else through
@@ -69,17 +72,37 @@ def _search_one(
                 for entry in range(indptr[term], indptr[term + 1]):
                     accumulator[postings_docs[entry]] += weight * postings_values[entry]
         if k * _HEAP_FRACTION < n_docs:
-            for block_start in range(0, n_docs, _SCAN_BLOCK):
-                block_stop = min(n_docs, block_start + _SCAN_BLOCK)
-                # documents come in position order: a full heap takes only strictly higher scores
-                if size == k and _block_max(accumulator, block_start, block_stop) + baseline <= heap_scores[0]:
-                    continue
-                for doc in range(block_start, block_stop):
-                    if use_mask and not allowed[doc]:
-                        continue
+            n_blocks = (n_docs + _SCAN_BLOCK - 1) // _SCAN_BLOCK
+            block_maxima = candidate_scores[:n_blocks]
+            _block_maxima(accumulator, block_maxima)
+            if not use_mask and n_blocks >= k:
+                # The k-th largest block maximum is k distinct documents' score, so only the
+                # documents scoring at least that can be in the top k: a few, gathered block by
+                # block (blocks below it skipped whole) with a branch-free append, in position
+                # order. Compared as final scores (+ baseline), so rounding cannot hide a tie.
+                floor = np.partition(block_maxima, n_blocks - k)[n_blocks - k] + baseline
+                n_candidates = 0
+                for block in range(n_blocks):
+                    if block_maxima[block] + baseline >= floor:
+                        for doc in range(block * _SCAN_BLOCK, min(n_docs, (block + 1) * _SCAN_BLOCK)):
+                            candidate_positions[n_candidates] = doc
+                            n_candidates += accumulator[doc] + baseline >= floor
+                for i in range(n_candidates):
+                    doc = candidate_positions[i]
                     score = accumulator[doc] + baseline
-                    if size < k or score > heap_scores[0]:
+                    if size < k or score > heap_scores[0]:  # position order: ties keep the earlier
                         size = heap_offer(heap_scores, heap_positions, size, k, score, doc)
+            else:
+                for block in range(n_blocks):
+                    # documents come in position order: a full heap takes only strictly higher scores
+                    if size == k and block_maxima[block] + baseline <= heap_scores[0]:
+                        continue
+                    for doc in range(block * _SCAN_BLOCK, min(n_docs, (block + 1) * _SCAN_BLOCK)):
+                        if use_mask and not allowed[doc]:
+                            continue
+                        score = accumulator[doc] + baseline
+                        if size < k or score > heap_scores[0]:
+                            size = heap_offer(heap_scores, heap_positions, size, k, score, doc)
             accumulator[:] = 0
             heap_drain(heap_scores, heap_positions, size, out_scores, out_positions)
             return size
