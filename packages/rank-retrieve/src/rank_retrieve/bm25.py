@@ -19,7 +19,7 @@ from rank_retrieve._kernels import inverted
 from rank_retrieve._progress import progress_bar
 from rank_retrieve.persistence import load_index_directory, save_index_directory
 from rank_retrieve.results import SearchResult
-from rank_retrieve.tokenize import TokenizedBatch, Tokenizer, lookup_token_lists
+from rank_retrieve.tokenize import TokenizedBatch, Tokenizer
 
 __all__ = ["BM25", "METHODS", "Method"]
 
@@ -245,13 +245,7 @@ class BM25:
     # ------------------------------------------------------------------ searching
 
     def _encode_queries(self, queries: Any) -> tuple[NDArray[np.int32], NDArray[np.int64]]:
-        term_index = self._term_index()
-        if len(queries) and isinstance(queries[0], (list, tuple)):  # token lists: looked up directly
-            terms, query_offsets = lookup_token_lists(queries, term_index)
-        else:
-            batch = self.tokenizer.encode(queries, show_progress=False)
-            known = np.array([term_index.get(term, -1) for term in batch.vocabulary], dtype=np.int32)
-            terms, query_offsets = known[batch.token_ids], batch.offsets
+        terms, query_offsets = self.tokenizer._encode_in(queries, self._term_index())
         lengths = np.diff(query_offsets)
         if lengths.size and lengths.min() == 0:
             empty = int(np.flatnonzero(lengths == 0)[0])

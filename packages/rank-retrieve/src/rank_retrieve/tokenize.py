@@ -332,10 +332,26 @@ class Tokenizer:
         from 100,000 documents on.
         """
         documents, pretokenized = _documents(corpus)
-        if not documents:
-            return TokenizedBatch(np.zeros(0, dtype=np.int32), np.zeros(1, dtype=np.int64), [])
         if pretokenized:
             return _encode_token_lists(documents)
+        return self._encode_texts(documents, show_progress)
+
+    def _encode_in(
+        self, corpus: Iterable[str] | Iterable[Sequence[str]], vocabulary: Mapping[str, int]
+    ) -> tuple[NDArray[np.int32], NDArray[np.int64]]:
+        """``(ids, offsets)`` of ``corpus``'s terms in a fixed ``vocabulary`` (an index's), ``-1``
+        for a term outside it. Token lists are looked up directly, one lookup per token; texts are
+        encoded, then their batch vocabulary is mapped."""
+        documents, pretokenized = _documents(corpus)
+        if pretokenized:
+            return _lookup_token_lists(documents, vocabulary)
+        batch = self._encode_texts(documents, show_progress=False)
+        known = np.array([vocabulary.get(term, -1) for term in batch.vocabulary], dtype=np.int32)
+        return known[batch.token_ids], batch.offsets
+
+    def _encode_texts(self, documents: list[str], show_progress: bool | None) -> TokenizedBatch:
+        if not documents:
+            return TokenizedBatch(np.zeros(0, dtype=np.int32), np.zeros(1, dtype=np.int64), [])
         token_ids, offsets, vocabulary = self._scan(documents, show_progress)
         if self._stem_words is not None and vocabulary:
             token_ids, vocabulary = self._stem(token_ids, vocabulary)
@@ -508,15 +524,10 @@ def _encode_token_lists(documents: list[Sequence[str]]) -> TokenizedBatch:
     return TokenizedBatch(token_ids, _offsets(documents), list(term_ids))
 
 
-def lookup_token_lists(
-    corpus: Sequence[Sequence[str]], vocabulary: Mapping[str, int]
+def _lookup_token_lists(
+    documents: list[Sequence[str]], vocabulary: Mapping[str, int]
 ) -> tuple[NDArray[np.int32], NDArray[np.int64]]:
-    """``(ids, offsets)`` of token lists against a fixed vocabulary (an index's), ``-1`` for an
-    unknown token: one lookup per token, the query-time shortcut past :meth:`Tokenizer.encode`'s
-    batch vocabulary."""
-    documents, pretokenized = _documents(corpus)
-    if not pretokenized:
-        raise RankTypeError("lookup_token_lists takes token lists (list[str]), not texts")
+    """:meth:`Tokenizer._encode_in` for token lists, tokens taken as they are."""
     tokens = [token for document in documents for token in document]
     try:
         ids = np.fromiter(map(vocabulary.get, tokens, itertools.repeat(-1)), dtype=np.int32, count=len(tokens))

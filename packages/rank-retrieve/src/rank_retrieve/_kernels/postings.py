@@ -49,8 +49,9 @@ def _search_one(
 
     Two strategies, chosen by the postings the query will read. Dense (they reach a good part of
     the corpus): a plain scatter-add, then every document is a candidate, in position order (for
-    small ``k``, only those in 64-document blocks whose maximum passes a floor). Sparse: remember the documents touched; the candidates are those plus the first ``k``
-    untouched ones by position (they tie at the baseline). Contributions are non-negative (the
+    small ``k``, only those in 64-document blocks whose maximum passes a floor). Sparse: remember
+    the documents touched; the candidates are those plus the first ``k`` untouched ones by
+    position (they tie at the baseline). Contributions are non-negative (the
     callers check), so a document is touched exactly when its accumulator turns positive.
     Candidates go through a bounded heap when ``k`` is small next to their number, else through
     :func:`select_top_k`.
