@@ -10,28 +10,10 @@ import reference as ref
 
 import rank_fusion
 from rank_core import NonFiniteInputError, RankTypeError, RankValueError, Run
+from rank_core.testing import raises_exactly as raises
 
 A = {"q1": {"a": 3.0, "b": 2.0}, "q2": {"x": 1.0}}
 B = {"q1": {"b": 5.0, "d": 4.0}, "q3": {"y": 1.0}}
-
-
-def raises(error: type[Exception], builtin: type[Exception], match: str | None = None) -> Any:
-    assert issubclass(error, builtin)
-
-    class Check:
-        def __enter__(self) -> None:
-            self.context = pytest.raises(error, match=match)
-            self.info = self.context.__enter__()
-
-        def __exit__(self, *exc: Any) -> bool:
-            handled = self.context.__exit__(*exc)
-            assert type(self.info.value) is error, (
-                f"got {type(self.info.value).__name__}, not exactly {error.__name__}"
-            )
-            assert isinstance(self.info.value, builtin)
-            return handled
-
-    return Check()
 
 
 # ----------------------------------------------------------------------------- non-finite scores

@@ -2,25 +2,9 @@
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
-import pytest
-
-
-@contextlib.contextmanager
-def raises_exactly(
-    error: type[Exception], builtin: type[Exception], match: str | None = None
-) -> Iterator[Any]:
-    """``pytest.raises`` that also checks the class is exactly ``error`` and a ``builtin``."""
-    assert issubclass(error, builtin)
-    with pytest.raises(error, match=match) as info:
-        yield info
-    assert type(info.value) is error, (
-        f"got {type(info.value).__name__}, not exactly {error.__name__}"
-    )
 
 
 def check_ranking(result_positions: Any, result_scores: Any, full_scores: Any, k: int, tol: float) -> None:

@@ -8,7 +8,6 @@ from typing import Any
 
 import numpy as np
 import pytest
-from expect import raises_exactly
 from numpy.typing import NDArray
 
 from rank_core import (
@@ -18,6 +17,7 @@ from rank_core import (
     RankValueError,
     ShapeMismatchError,
 )
+from rank_core.testing import raises_exactly
 from rank_retrieve.ann import ANNIndex
 from rank_retrieve.dense import DenseIndex
 

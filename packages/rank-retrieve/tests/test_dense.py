@@ -7,12 +7,12 @@ from typing import Any
 import numba
 import numpy as np
 import pytest
-from expect import raises_exactly
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from numpy.typing import NDArray
 
 from rank_core import NonFiniteInputError, RankTypeError, RankValueError, ShapeMismatchError
+from rank_core.testing import raises_exactly
 from rank_retrieve import dense
 from rank_retrieve._kernels.dense import offer_scores
 from rank_retrieve._kernels.topk import heap_drain

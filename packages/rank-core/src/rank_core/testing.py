@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib.metadata
 import os
 import re
+from collections.abc import Iterator
 from importlib.resources import files
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
-__all__ = ["check_installed_package", "shared_data_dir"]
+__all__ = ["check_installed_package", "raises_exactly", "shared_data_dir"]
 
 # PEP 440, appendix B: the canonical public version format.
 _CANONICAL_VERSION = re.compile(
@@ -52,3 +55,17 @@ def shared_data_dir(name: str, *, tests_dir: str | os.PathLike[str]) -> Path:
             pytest.fail(message)
         pytest.skip(message)
     return path
+
+
+@contextlib.contextmanager
+def raises_exactly(
+    error: type[Exception], builtin: type[Exception], match: str | None = None
+) -> Iterator[Any]:
+    """``pytest.raises`` that also checks the class is exactly ``error`` and a ``builtin``
+    (DESIGN.md section 7: every bad input asserts the exact error class and its builtin base)."""
+    import pytest  # test-only: rank-core does not depend on pytest
+
+    assert issubclass(error, builtin), f"{error.__name__} is not a {builtin.__name__}"
+    with pytest.raises(error, match=match) as info:
+        yield info
+    assert type(info.value) is error, f"got {type(info.value).__name__}, not exactly {error.__name__}"

@@ -8,8 +8,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from rank_core import threads as numba_threads
+from rank_core.progress import progress_bar
 from rank_retrieve._kernels.postings import search_postings
-from rank_retrieve._progress import progress_bar
 from rank_retrieve.results import SearchResult
 
 #: Queries per kernel call: the progress bar's step, and a bound on per-call scratch memory.

@@ -29,9 +29,9 @@ from numpy.typing import ArrayLike, NDArray
 
 from rank_core import RankTypeError, RankValueError
 from rank_core.optional import require
+from rank_core.progress import progress_bar
 from rank_core.validation import check_choice
 from rank_retrieve._checks import check_doc_ids, check_search_k, filter_masks
-from rank_retrieve._progress import progress_bar
 from rank_retrieve.dense import (
     METRICS,
     DenseIndex,

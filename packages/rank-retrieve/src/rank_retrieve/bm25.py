@@ -11,12 +11,12 @@ import numpy as np
 from numpy.typing import NDArray
 
 from rank_core import NotFittedError, RankTypeError, RankValueError
+from rank_core.progress import progress_bar
 from rank_core.validation import check_choice, check_in_range
 from rank_retrieve._checks import check_doc_ids, check_search_k, filter_masks, kept_after_deleting
 from rank_retrieve._inverted_search import search_inverted_index
 from rank_retrieve._kernels import bm25 as kernels
 from rank_retrieve._kernels import inverted
-from rank_retrieve._progress import progress_bar
 from rank_retrieve.persistence import load_index_directory, save_index_directory
 from rank_retrieve.results import SearchResult
 from rank_retrieve.tokenize import TokenizedBatch, Tokenizer

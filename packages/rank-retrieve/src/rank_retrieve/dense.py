@@ -37,10 +37,10 @@ from numpy.typing import ArrayLike, DTypeLike, NDArray
 
 from rank_core import RankTypeError, RankValueError, ShapeMismatchError
 from rank_core.jit import threads as numba_threads
+from rank_core.progress import progress_bar
 from rank_core.validation import as_array, check_choice, check_finite
 from rank_retrieve._checks import NO_MASK, NO_ROW_MASKS, check_doc_ids, check_search_k, filter_masks
 from rank_retrieve._kernels.dense import drain_rows, offer_tile_rows
-from rank_retrieve._progress import progress_bar
 from rank_retrieve.results import SearchResult
 
 __all__ = ["DenseIndex", "Metric"]

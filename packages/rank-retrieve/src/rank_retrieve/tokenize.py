@@ -35,6 +35,7 @@ from numpy.typing import NDArray
 
 from rank_core import RankTypeError, RankValueError
 from rank_core.optional import require
+from rank_core.progress import progress_bar
 from rank_retrieve._kernels.tokenize import (
     EMPTY_SLOT,
     TERM_SEPARATOR,
@@ -42,7 +43,6 @@ from rank_retrieve._kernels.tokenize import (
     rehashed,
     scan_documents,
 )
-from rank_retrieve._progress import progress_bar
 from rank_retrieve._stopwords import ISO_CODES, LISTS
 
 __all__ = ["STOPWORD_LANGUAGES", "TokenizedBatch", "Tokenizer", "stopwords"]
