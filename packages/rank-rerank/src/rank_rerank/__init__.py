@@ -1,12 +1,40 @@
 """rank-rerank: second-stage reranking for the rank-* toolkit.
 
-MaxSim (ColBERT), dense rescoring, MMR / DPP diversity, token pooling and Matryoshka refinement;
-ONNX cross-encoders and ONNX ColBERT encoders in the ``[onnx]`` extra, and exporters from Hugging
-Face checkpoints in the ``[export]`` extra.
-
-This is an importable shell for now: the package's issue fills in the API.
+MaxSim (ColBERT late interaction) over ragged token vectors, dense rescoring, MMR / DPP diversity,
+token pooling and Matryoshka refinement, on NumPy arrays with compiled kernels and BLAS; ONNX
+cross-encoders and ONNX ColBERT encoders in the ``[onnx]`` extra, and exporters from Hugging Face
+checkpoints in the ``[export]`` extra.
 """
 
 from rank_rerank.__about__ import __version__
+from rank_rerank.dense import cosine, dot, norm, rerank_dense
+from rank_rerank.matryoshka import matryoshka_rerank
+from rank_rerank.maxsim import (
+    MaxSimAlignment,
+    Similarity,
+    highlight,
+    maxsim,
+    maxsim_alignments,
+    maxsim_batch,
+    rerank,
+)
+from rank_rerank.results import RerankResult
+from rank_rerank.runs import rerank_run
 
-__all__ = ["__version__"]
+__all__ = [
+    "MaxSimAlignment",
+    "RerankResult",
+    "Similarity",
+    "__version__",
+    "cosine",
+    "dot",
+    "highlight",
+    "matryoshka_rerank",
+    "maxsim",
+    "maxsim_alignments",
+    "maxsim_batch",
+    "norm",
+    "rerank",
+    "rerank_dense",
+    "rerank_run",
+]

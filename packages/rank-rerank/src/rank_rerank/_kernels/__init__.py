@@ -1,0 +1,1 @@
+"""Compiled kernels of rank-rerank: arrays in, arrays out (DESIGN.md section 5)."""
