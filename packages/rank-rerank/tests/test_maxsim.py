@@ -72,8 +72,10 @@ def test_equals_reference_in_every_layout(problem: dict[str, Any], kind: str, we
     np.testing.assert_array_equal(
         rank_rerank.maxsim(query, padded, mask=mask, similarity=kind, query_weights=weights), scores
     )
+    # alone, a document is a smaller BLAS product (even a matrix-vector one): equal up to rounding
     single = rank_rerank.maxsim(query, docs[0], similarity=kind, query_weights=weights)
-    assert isinstance(single, float) and single == float(scores[0])
+    assert isinstance(single, float)
+    assert abs(single - expected[0]) <= ref.tolerance(query, docs, dtype, weights)
 
 
 def test_padding_never_wins_against_negative_similarities() -> None:

@@ -53,9 +53,13 @@ def as_token_matrix(
     """A finite ``(n_tokens, dim)`` float matrix (storage precision kept)."""
     matrix = float_array(values, name=name, ndim=2)
     if matrix.shape[0] == 0 and not allow_empty:
-        raise RankValueError(f"{name} has no tokens (shape {matrix.shape}); give at least one vector")
+        raise RankValueError(
+            f"{name} has no tokens (shape {matrix.shape}); give at least one vector"
+        )
     if dim is not None and matrix.shape[1] != dim:
-        raise ShapeMismatchError(f"{name} has dimension {matrix.shape[1]}, expected {dim} (the query's)")
+        raise ShapeMismatchError(
+            f"{name} has dimension {matrix.shape[1]}, expected {dim} (the query's)"
+        )
     check_finite(matrix, name=name)
     return matrix
 
@@ -154,23 +158,19 @@ class TokenSets:
             begin = end
 
     def subset(self, indices: NDArray[np.int64]) -> TokenSets:
-        """The documents at ``indices`` (in that order), copied into one flat array."""
+        """The documents at ``indices`` (in that order), as views: nothing is copied until
+        :meth:`rows` gathers a chunk of them (cache-sized) for a product. For scoring only: the
+        subset has no padded ``positions``."""
         lengths = self.lengths[indices]
         offsets = np.zeros(indices.size + 1, dtype=np.int64)
         np.cumsum(lengths, out=offsets[1:])
         if self._flat is None:
             assert self._parts is not None
-            empty = [np.empty((0, self.dim), self.dtype)]
-            flat = np.concatenate([self._parts[i] for i in indices.tolist()] or empty)
-            positions = None
+            parts = [self._parts[i] for i in indices.tolist()]
         else:
-            starts = self.offsets[indices]
-            rows = np.repeat(starts - offsets[:-1], lengths) + np.arange(offsets[-1])
-            flat = self._flat[rows]
-            positions = None if self.positions is None else self.positions[rows]
-        return TokenSets(
-            name=self.name, offsets=offsets, dim=self.dim, dtype=self.dtype, flat=flat, positions=positions
-        )
+            bounds = self.offsets
+            parts = [self._flat[bounds[i] : bounds[i + 1]] for i in indices.tolist()]
+        return TokenSets(name=self.name, offsets=offsets, dim=self.dim, dtype=self.dtype, parts=parts)
 
     def raise_first_non_finite(self, doc_indices: NDArray[np.int64] | None = None) -> None:
         """Raise :class:`NonFiniteInputError` at the first document (of ``doc_indices``, by
@@ -203,7 +203,9 @@ def as_token_sets(
     """
     if offsets is not None:
         if mask is not None:
-            raise RankValueError(f"give {name} either with offsets (flat layout) or with a mask (padded), not both")
+            raise RankValueError(
+                f"give {name} either with offsets (flat layout) or with a mask (padded), not both"
+            )
         flat = float_array(docs, name=name, ndim=2)
         bounds = _check_offsets(offsets, flat.shape[0], name="offsets")
         sets = TokenSets(name=name, offsets=bounds, dim=flat.shape[1], dtype=flat.dtype, flat=flat)
@@ -236,7 +238,9 @@ def _from_list(docs: Any, *, name: str) -> TokenSets:
         )
     parts = [float_array(doc, name=f"{name}[{i}]", ndim=2) for i, doc in enumerate(docs)]
     if not parts:
-        return TokenSets(name=name, offsets=np.zeros(1, np.int64), dim=0, dtype=np.dtype(np.float32), parts=[])
+        return TokenSets(
+            name=name, offsets=np.zeros(1, np.int64), dim=0, dtype=np.dtype(np.float32), parts=[]
+        )
     dims = {part.shape[1] for part in parts}
     if len(dims) > 1:
         first = parts[0].shape[1]
@@ -255,18 +259,29 @@ def _from_padded(docs: NDArray[Any], mask: Any, *, name: str) -> TokenSets:
     n_docs, width, dim = padded.shape
     if mask is None:
         offsets = np.arange(n_docs + 1, dtype=np.int64) * width
-        return TokenSets(name=name, offsets=offsets, dim=dim, dtype=padded.dtype, flat=padded.reshape(-1, dim))
+        return TokenSets(
+            name=name, offsets=offsets, dim=dim, dtype=padded.dtype, flat=padded.reshape(-1, dim)
+        )
     keep = np.asarray(mask)
     if keep.dtype != np.bool_:
         if keep.dtype.kind not in "iu" or not np.isin(keep, (0, 1)).all():
             raise RankTypeError(f"mask must be boolean (or 0/1), got dtype {keep.dtype}")
         keep = keep.astype(bool)
     if keep.shape != (n_docs, width):
-        raise ShapeMismatchError(f"mask must have shape {(n_docs, width)} to match {name}, got {keep.shape}")
+        raise ShapeMismatchError(
+            f"mask must have shape {(n_docs, width)} to match {name}, got {keep.shape}"
+        )
     offsets = np.zeros(n_docs + 1, dtype=np.int64)
     np.cumsum(keep.sum(axis=1), out=offsets[1:])
     positions = np.nonzero(keep)[1].astype(np.int64)
-    return TokenSets(name=name, offsets=offsets, dim=dim, dtype=padded.dtype, flat=padded[keep], positions=positions)
+    return TokenSets(
+        name=name,
+        offsets=offsets,
+        dim=dim,
+        dtype=padded.dtype,
+        flat=padded[keep],
+        positions=positions,
+    )
 
 
 def check_weights(weights: Any, n: int, *, name: str) -> NDArray[np.float64]:
@@ -275,7 +290,9 @@ def check_weights(weights: Any, n: int, *, name: str) -> NDArray[np.float64]:
         return np.ones(n, dtype=np.float64)
     values = as_array(weights, name=name, dtype=np.float64, ndim=1)
     if values.size != n:
-        raise ShapeMismatchError(f"{name} has {values.size} values, expected one per query token ({n})")
+        raise ShapeMismatchError(
+            f"{name} has {values.size} values, expected one per query token ({n})"
+        )
     return values
 
 

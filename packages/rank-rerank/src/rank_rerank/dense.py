@@ -26,7 +26,9 @@ __all__ = ["cosine", "dot", "norm", "rerank_dense"]
 def _vectors(values: Any, *, name: str) -> NDArray[np.floating[Any]]:
     array = float_array(values, name=name, ndim=None)
     if array.ndim not in (1, 2):
-        raise ShapeMismatchError(f"{name} must be one vector (dim,) or a matrix (n, dim), got shape {array.shape}")
+        raise ShapeMismatchError(
+            f"{name} must be one vector (dim,) or a matrix (n, dim), got shape {array.shape}"
+        )
     if array.shape[-1] == 0:
         raise RankValueError(f"{name} has dimension 0")
     return array
@@ -37,7 +39,9 @@ def _unit(rows: NDArray[np.floating[Any]], name: str) -> NDArray[np.floating[Any
         norms = np.sqrt(np.einsum("...i,...i->...", rows, rows))[..., None]
     if not np.isfinite(norms).all():  # NaN/inf inside, or a norm beyond the precision
         _raise_non_finite(rows, name)
-        raise NonFiniteInputError(f"the norm of a vector of {name} overflowed {rows.dtype.name}; scale the vectors down")
+        raise NonFiniteInputError(
+            f"the norm of a vector of {name} overflowed {rows.dtype.name}; scale the vectors down"
+        )
     return np.divide(rows, norms, out=np.zeros_like(rows), where=norms > 0)
 
 
@@ -45,7 +49,9 @@ def _scores(query: Any, candidates: Any, *, unit: bool) -> Any:
     q = _vectors(query, name="query")
     c = _vectors(candidates, name="candidates")
     if q.shape[-1] != c.shape[-1]:
-        raise ShapeMismatchError(f"query has dimension {q.shape[-1]}, candidates have {c.shape[-1]}")
+        raise ShapeMismatchError(
+            f"query has dimension {q.shape[-1]}, candidates have {c.shape[-1]}"
+        )
     dtype = compute_dtype(np.result_type(q.dtype, c.dtype))
     q, c = q.astype(dtype, copy=False), c.astype(dtype, copy=False)
     if unit:
@@ -55,7 +61,9 @@ def _scores(query: Any, candidates: Any, *, unit: bool) -> Any:
     if not np.isfinite(scores).all():
         _raise_non_finite(q, "query")
         _raise_non_finite(c, "candidates")
-        raise NonFiniteInputError(f"scores overflowed {dtype.name}; scale the vectors down or use float64")
+        raise NonFiniteInputError(
+            f"scores overflowed {dtype.name}; scale the vectors down or use float64"
+        )
     return float(scores) if scores.ndim == 0 else scores
 
 
@@ -63,7 +71,9 @@ def _raise_non_finite(values: NDArray[np.floating[Any]], name: str) -> None:
     bad = ~np.isfinite(values)
     if bad.any():
         at = tuple(int(i) for i in np.argwhere(bad)[0])
-        raise NonFiniteInputError(f"{name} must be finite; found {values[at]} at index {at if len(at) > 1 else at[0]}")
+        raise NonFiniteInputError(
+            f"{name} must be finite; found {values[at]} at index {at if len(at) > 1 else at[0]}"
+        )
 
 
 def dot(query: Any, candidates: Any) -> Any:
@@ -92,7 +102,9 @@ def norm(vectors: Any) -> Any:
         norms = np.sqrt(np.einsum("...i,...i->...", array, array))
     if not np.isfinite(norms).all():
         _raise_non_finite(array, "vectors")
-        raise NonFiniteInputError(f"a norm overflowed {array.dtype.name}; scale the vectors down or use float64")
+        raise NonFiniteInputError(
+            f"a norm overflowed {array.dtype.name}; scale the vectors down or use float64"
+        )
     return float(norms) if norms.ndim == 0 else norms
 
 

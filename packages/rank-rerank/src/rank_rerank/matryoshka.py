@@ -59,7 +59,9 @@ def matryoshka_rerank(
     query_vector, candidate_rows = np.asarray(query), np.asarray(candidates)
     dim = candidate_rows.shape[1]
     if head_dims >= dim:
-        raise RankValueError(f"head_dims must be below the embedding dimension ({dim}), got {head_dims}")
+        raise RankValueError(
+            f"head_dims must be below the embedding dimension ({dim}), got {head_dims}"
+        )
     labels = check_ids(ids, candidate_rows.shape[0])
     score = cosine if similarity == "cosine" else dot
     head_scores = np.atleast_1d(score(query_vector[:head_dims], candidate_rows[:, :head_dims]))
@@ -69,4 +71,6 @@ def matryoshka_rerank(
     by_position = np.argsort(shortlist, kind="stable")
     refined = ranked(full_scores[by_position], None, top_k)
     positions = shortlist[by_position][refined.indices]
-    return RerankResult(positions.copy() if labels is None else labels[positions], refined.scores, positions)
+    return RerankResult(
+        positions.copy() if labels is None else labels[positions], refined.scores, positions
+    )

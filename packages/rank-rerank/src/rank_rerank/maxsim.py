@@ -14,8 +14,10 @@ negative similarity: the bug of masking after the product).
 
 float16 storage is read chunk by chunk into float32; float32 storage runs in float32 and float64
 storage in float64, and scores come back in that precision. Each query-token maximum is exact for
-the similarities BLAS computed; the weighted sum over query tokens is taken in float64. Ties in
-:func:`rerank` and alignments go to the earlier document / document token.
+the similarities BLAS computed; the weighted sum over query tokens is taken in float64. Like any
+BLAS-based scorer, the last bits of a similarity may depend on the shape of the product it was
+computed in (how documents are grouped into chunks, how many queries are stacked), never on the
+thread count. Ties in :func:`rerank` and alignments go to the earlier document / document token.
 """
 
 from __future__ import annotations
@@ -27,7 +29,6 @@ import numpy as np
 from numpy.typing import NDArray
 
 from rank_core import NonFiniteInputError, RankTypeError, RankValueError, ShapeMismatchError
-from rank_core.jit import threads as numba_threads
 from rank_core.progress import progress_bar
 from rank_core.validation import as_array, check_choice, check_k
 from rank_rerank._inputs import (
@@ -39,6 +40,7 @@ from rank_rerank._inputs import (
     is_single_matrix,
 )
 from rank_rerank._kernels.maxsim import maxsim_alignment, maxsim_scores
+from rank_rerank._parallel import run_chunks, worker_count
 from rank_rerank.results import RerankResult, ranked
 
 __all__ = [
@@ -124,6 +126,7 @@ def _score_matrix(
     weights: Sequence[NDArray[np.float64]],
     docs: TokenSets,
     similarity: str,
+    threads: int,
 ) -> tuple[NDArray[np.floating[Any]], NDArray[np.bool_]]:
     """``(n_docs, n_queries)`` MaxSim scores of prepared queries (one pass over the documents),
     and per document whether all its similarities were finite."""
@@ -135,15 +138,18 @@ def _score_matrix(
     transposed = np.ascontiguousarray(stacked.T)
     out = np.empty((len(docs), len(queries)), dtype=dtype)
     finite = np.empty(len(docs), dtype=np.bool_)
-    for begin, end in docs.chunks(_chunk_tokens(docs.dim, stacked.shape[0], dtype.itemsize)):
+
+    def score_chunk(begin: int, end: int) -> None:
         rows = docs.rows(begin, end)
-        with np.errstate(all="ignore"):  # NaN/inf/overflow are detected and reported below
+        with np.errstate(all="ignore"):  # NaN/inf/overflow are detected and reported by the caller
             sims = rows @ transposed
         doc_offsets = docs.offsets[begin : end + 1] - docs.offsets[begin]
         maxsim_scores(
             sims, doc_offsets, _row_scale(rows, similarity), query_offsets, stacked_weights,
             out[begin:end], finite[begin:end],
         )
+
+    run_chunks(score_chunk, docs.chunks(_chunk_tokens(docs.dim, stacked.shape[0], dtype.itemsize)), threads)
     return out, finite
 
 
@@ -157,7 +163,9 @@ def _raise_non_finite(docs: TokenSets, doc_indices: NDArray[np.int64] | None = N
 
 def _document_sets(docs: Any, offsets: Any, mask: Any, dim: int) -> tuple[TokenSets, bool]:
     single = is_single_matrix(docs, offsets)
-    sets = as_token_sets([docs] if single else docs, offsets=offsets, mask=mask, name="docs", dim=dim)
+    sets = as_token_sets(
+        [docs] if single else docs, offsets=offsets, mask=mask, name="docs", dim=dim
+    )
     return sets, single
 
 
@@ -183,7 +191,8 @@ def maxsim(
     ``(n_docs, max_tokens, dim)`` array with a boolean ``mask`` marking real tokens; the result is
     then an ``(n_docs,)`` array. ``similarity`` is ``"dot"`` or ``"cosine"``; ``query_weights``
     (one per query token) weight each token's maximum; ``query_mask`` drops query tokens
-    (``False``). ``threads`` sets the numba threads of the segmented maxima.
+    (``False``). ``threads`` is the number of worker threads (default: numba's thread count);
+    each runs chunks of documents, a single-threaded BLAS product then the segmented maxima.
 
     >>> maxsim([[1.0, 0.0], [0.0, 1.0]], [[0.5, 0.5], [1.0, 0.0]])
     1.5
@@ -192,11 +201,14 @@ def maxsim(
     query_tokens = as_token_matrix(query, name="query")
     sets, single = _document_sets(docs, offsets, mask, query_tokens.shape[1])
     prepared, weights = _prepared_query(
-        query_tokens, name="query", similarity=similarity, dtype=compute_dtype(sets.dtype),
-        weights=query_weights, query_mask=query_mask,
+        query_tokens,
+        name="query",
+        similarity=similarity,
+        dtype=compute_dtype(sets.dtype),
+        weights=query_weights,
+        query_mask=query_mask,
     )
-    with numba_threads(threads):
-        scores, finite = _score_matrix([prepared], [weights], sets, similarity)
+    scores, finite = _score_matrix([prepared], [weights], sets, similarity, worker_count(threads))
     if not finite.all():
         _raise_non_finite(sets)
     return float(scores[0, 0]) if single else scores[:, 0].copy()
@@ -231,41 +243,68 @@ def maxsim_batch(
     check_choice(similarity, name="similarity", choices=SIMILARITIES)
     if is_single_matrix(queries, query_offsets):
         if candidates is not None:
-            raise RankValueError("candidates apply to a batch of queries; score one query's candidates with maxsim")
+            raise RankValueError(
+                "candidates apply to a batch of queries; score one query's candidates with maxsim"
+            )
         return maxsim(
-            queries, docs, offsets=offsets, mask=mask, similarity=similarity,
-            query_weights=query_weights, query_mask=query_mask, threads=threads,
+            queries,
+            docs,
+            offsets=offsets,
+            mask=mask,
+            similarity=similarity,
+            query_weights=query_weights,
+            query_mask=query_mask,
+            threads=threads,
         )
     query_sets = as_token_sets(queries, offsets=query_offsets, mask=query_mask, name="queries")
     sets = as_token_sets(docs, offsets=offsets, mask=mask, name="docs", dim=query_sets.dim or None)
     n_queries = len(query_sets)
     if query_weights is not None and len(query_weights) != n_queries:
-        raise ShapeMismatchError(f"query_weights has {len(query_weights)} entries, expected one per query ({n_queries})")
+        raise ShapeMismatchError(
+            f"query_weights has {len(query_weights)} entries, expected one per query ({n_queries})"
+        )
     dtype = compute_dtype(sets.dtype)
     prepared = [
         _prepared_query(
-            query_sets.document(index), name=f"queries[{index}]", similarity=similarity, dtype=dtype,
-            weights=None if query_weights is None else query_weights[index], query_mask=None,
+            query_sets.document(index),
+            name=f"queries[{index}]",
+            similarity=similarity,
+            dtype=dtype,
+            weights=None if query_weights is None else query_weights[index],
+            query_mask=None,
         )
         for index in range(n_queries)
     ]
-    with numba_threads(threads):
-        if candidates is None:
-            return _all_pairs(prepared, sets, similarity, show_progress)
-        return _candidate_pairs(prepared, sets, candidates, similarity, show_progress)
+    workers = worker_count(threads)
+    if candidates is None:
+        return _all_pairs(prepared, sets, similarity, workers, show_progress)
+    return _candidate_pairs(prepared, sets, candidates, similarity, workers, show_progress)
 
 
 def _all_pairs(
-    prepared: list[tuple[NDArray[Any], NDArray[np.float64]]], sets: TokenSets, similarity: str,
+    prepared: list[tuple[NDArray[Any], NDArray[np.float64]]],
+    sets: TokenSets,
+    similarity: str,
+    threads: int,
     show_progress: bool | None,
 ) -> NDArray[np.floating[Any]]:
     scores = np.empty((len(prepared), len(sets)), dtype=compute_dtype(sets.dtype))
     groups = _query_groups([tokens.shape[0] for tokens, _ in prepared])
-    with progress_bar(show_progress, total=len(prepared), size=len(prepared), threshold=PROGRESS_MIN_QUERIES,
-                      desc="maxsim", unit="query") as bar:
+    with progress_bar(
+        show_progress,
+        total=len(prepared),
+        size=len(prepared),
+        threshold=PROGRESS_MIN_QUERIES,
+        desc="maxsim",
+        unit="query",
+    ) as bar:
         for begin, end in groups:
             block, finite = _score_matrix(
-                [t for t, _ in prepared[begin:end]], [w for _, w in prepared[begin:end]], sets, similarity
+                [t for t, _ in prepared[begin:end]],
+                [w for _, w in prepared[begin:end]],
+                sets,
+                similarity,
+                threads,
             )
             if not finite.all():
                 _raise_non_finite(sets)
@@ -289,17 +328,27 @@ def _query_groups(lengths: list[int]) -> list[tuple[int, int]]:
 
 
 def _candidate_pairs(
-    prepared: list[tuple[NDArray[Any], NDArray[np.float64]]], sets: TokenSets, candidates: Any,
-    similarity: str, show_progress: bool | None,
+    prepared: list[tuple[NDArray[Any], NDArray[np.float64]]],
+    sets: TokenSets,
+    candidates: Any,
+    similarity: str,
+    threads: int,
+    show_progress: bool | None,
 ) -> Any:
     rectangular = isinstance(candidates, np.ndarray) and candidates.ndim == 2
     rows = _candidate_rows(candidates, len(prepared), len(sets))
     results = []
-    with progress_bar(show_progress, total=len(prepared), size=len(prepared), threshold=PROGRESS_MIN_QUERIES,
-                      desc="maxsim", unit="query") as bar:
+    with progress_bar(
+        show_progress,
+        total=len(prepared),
+        size=len(prepared),
+        threshold=PROGRESS_MIN_QUERIES,
+        desc="maxsim",
+        unit="query",
+    ) as bar:
         for (tokens, weights), doc_indices in zip(prepared, rows, strict=True):
             subset = sets.subset(doc_indices)
-            block, finite = _score_matrix([tokens], [weights], subset, similarity)
+            block, finite = _score_matrix([tokens], [weights], subset, similarity, threads)
             if not finite.all():
                 _raise_non_finite(sets, doc_indices[~finite])
             results.append(block[:, 0].copy())
@@ -311,13 +360,18 @@ def _candidate_rows(candidates: Any, n_queries: int, n_docs: int) -> list[NDArra
     if isinstance(candidates, np.ndarray) and candidates.ndim == 2:
         rows = list(as_array(candidates, name="candidates", dtype=np.int64, ndim=2))
     elif isinstance(candidates, Sequence) and not isinstance(candidates, (str, bytes)):
-        rows = [as_array(row, name=f"candidates[{i}]", dtype=np.int64, ndim=1) for i, row in enumerate(candidates)]
+        rows = [
+            as_array(row, name=f"candidates[{i}]", dtype=np.int64, ndim=1)
+            for i, row in enumerate(candidates)
+        ]
     else:
         raise RankTypeError(
             f"candidates must be an (n_queries, n_candidates) int array or a list of int arrays, got {type(candidates).__name__}"
         )
     if len(rows) != n_queries:
-        raise ShapeMismatchError(f"candidates has {len(rows)} rows, expected one per query ({n_queries})")
+        raise ShapeMismatchError(
+            f"candidates has {len(rows)} rows, expected one per query ({n_queries})"
+        )
     for index, row in enumerate(rows):
         outside = np.flatnonzero((row < 0) | (row >= n_docs))
         if outside.size:
@@ -345,7 +399,12 @@ def maxsim_alignments(
     sets, _ = _document_sets(docs, offsets, mask, query_tokens.shape[1])
     dtype = compute_dtype(sets.dtype)
     prepared, weights = _prepared_query(
-        query_tokens, name="query", similarity=similarity, dtype=dtype, weights=query_weights, query_mask=None
+        query_tokens,
+        name="query",
+        similarity=similarity,
+        dtype=dtype,
+        weights=query_weights,
+        query_mask=None,
     )
     n_docs, n_columns = len(sets), prepared.shape[0]
     scores = np.empty(n_docs, dtype=dtype)
@@ -353,16 +412,18 @@ def maxsim_alignments(
     matched_sims = np.empty((n_docs, n_columns), dtype=dtype)
     finite = np.empty(n_docs, dtype=np.bool_)
     transposed = np.ascontiguousarray(prepared.T)
-    with numba_threads(threads):
-        for begin, end in sets.chunks(_chunk_tokens(sets.dim, n_columns, dtype.itemsize)):
-            rows = sets.rows(begin, end)
-            doc_offsets = sets.offsets[begin : end + 1] - sets.offsets[begin]
-            with np.errstate(all="ignore"):  # detected and reported below
-                sims = rows @ transposed
-            maxsim_alignment(
-                sims, doc_offsets, _row_scale(rows, similarity), weights,
-                scores[begin:end], matched[begin:end], matched_sims[begin:end], finite[begin:end],
-            )
+
+    def align_chunk(begin: int, end: int) -> None:
+        rows = sets.rows(begin, end)
+        with np.errstate(all="ignore"):  # detected and reported below
+            sims = rows @ transposed
+        doc_offsets = sets.offsets[begin : end + 1] - sets.offsets[begin]
+        maxsim_alignment(
+            sims, doc_offsets, _row_scale(rows, similarity), weights,
+            scores[begin:end], matched[begin:end], matched_sims[begin:end], finite[begin:end],
+        )
+
+    run_chunks(align_chunk, sets.chunks(_chunk_tokens(sets.dim, n_columns, dtype.itemsize)), worker_count(threads))
     if not finite.all():
         _raise_non_finite(sets)
     if sets.positions is not None:  # padded input: report positions in the padded rows
@@ -401,7 +462,12 @@ def rerank(
     cut to ``top_k`` (``None`` keeps all). ``ids`` (one per document) label the result."""
     top_k = check_k(top_k, name="top_k", allow_none=True)
     scores = maxsim(
-        query, docs, offsets=offsets, mask=mask, similarity=similarity,
-        query_weights=query_weights, threads=threads,
+        query,
+        docs,
+        offsets=offsets,
+        mask=mask,
+        similarity=similarity,
+        query_weights=query_weights,
+        threads=threads,
     )
     return ranked(np.atleast_1d(scores), ids, top_k)

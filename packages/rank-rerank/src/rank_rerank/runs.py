@@ -45,29 +45,50 @@ def rerank_run(
     k = check_k(k, name="k", allow_none=True)
     query_ids, offsets, doc_ids = run.query_ids, run.offsets, run.doc_ids
     scores = np.empty(run.n_rows, dtype=np.float64)
-    with numba_threads(threads), progress_bar(
-        show_progress, total=len(query_ids), size=len(query_ids), threshold=PROGRESS_MIN_QUERIES,
-        desc="rerank", unit="query",
-    ) as bar:
+    with (
+        numba_threads(threads),
+        progress_bar(
+            show_progress,
+            total=len(query_ids),
+            size=len(query_ids),
+            threshold=PROGRESS_MIN_QUERIES,
+            desc="rerank",
+            unit="query",
+        ) as bar,
+    ):
         for position, query_id in enumerate(query_ids.tolist()):
             rows = slice(offsets[position], offsets[position + 1])
             if rows.start != rows.stop:
-                scores[rows] = _query_scores(query_id, doc_ids[rows].tolist(), query_embeddings, doc_embeddings, similarity)
+                scores[rows] = _query_scores(
+                    query_id, doc_ids[rows].tolist(), query_embeddings, doc_embeddings, similarity
+                )
             bar.update(1)
     counts = np.diff(offsets)
-    reranked = Run.from_arrays(np.repeat(query_ids, counts), doc_ids, scores, name=run.name if name is None else name)
+    reranked = Run.from_arrays(
+        np.repeat(query_ids, counts), doc_ids, scores, name=run.name if name is None else name
+    )
     return reranked if k is None else reranked.top_k(k)
 
 
 def _query_scores(
-    query_id: str, doc_ids: list[str], query_embeddings: Mapping[str, Any], doc_embeddings: Mapping[str, Any],
+    query_id: str,
+    doc_ids: list[str],
+    query_embeddings: Mapping[str, Any],
+    doc_embeddings: Mapping[str, Any],
     similarity: str,
 ) -> Any:
     query = _lookup(query_embeddings, query_id, "query_embeddings", f"query {query_id!r}")
-    docs = [_lookup(doc_embeddings, doc_id, "doc_embeddings", f"document {doc_id!r} of query {query_id!r}") for doc_id in doc_ids]
+    docs = [
+        _lookup(
+            doc_embeddings, doc_id, "doc_embeddings", f"document {doc_id!r} of query {query_id!r}"
+        )
+        for doc_id in doc_ids
+    ]
     kind = np.ndim(query)
     if kind not in (1, 2):
-        raise ShapeMismatchError(f"the embedding of query {query_id!r} must be (n_tokens, dim) or (dim,), got shape {np.shape(query)}")
+        raise ShapeMismatchError(
+            f"the embedding of query {query_id!r} must be (n_tokens, dim) or (dim,), got shape {np.shape(query)}"
+        )
     for doc_id, doc in zip(doc_ids, docs, strict=True):
         if np.ndim(doc) != kind:
             raise ShapeMismatchError(
@@ -77,11 +98,18 @@ def _query_scores(
     if kind == 2:
         return maxsim(query, docs, similarity=similarity)
     score = cosine if similarity == "cosine" else dot
-    return np.atleast_1d(score(query, as_array(docs, name=f"doc_embeddings of query {query_id!r}", ndim=2, finite=False)))
+    return np.atleast_1d(
+        score(
+            query,
+            as_array(docs, name=f"doc_embeddings of query {query_id!r}", ndim=2, finite=False),
+        )
+    )
 
 
 def _lookup(embeddings: Mapping[str, Any], key: str, name: str, what: str) -> Any:
     try:
         return embeddings[key]
     except KeyError:
-        raise RankValueError(f"{name} has no embedding for {what}; give one for every id in the run") from None
+        raise RankValueError(
+            f"{name} has no embedding for {what}; give one for every id in the run"
+        ) from None
