@@ -28,8 +28,11 @@ from typing import Any
 
 import numba
 import numpy as np
+from threadpoolctl import ThreadpoolController
 
 import rank_rerank
+
+BLAS = ThreadpoolController()
 
 N_DOCS = 1_000
 QUERY_TOKENS = 32
@@ -81,7 +84,10 @@ def torch_contender(query: np.ndarray, docs: list[np.ndarray]) -> Callable[[], A
 
 
 def set_threads(n: int) -> None:
+    """``n`` threads for every contender: numba's (rank_rerank's workers), BLAS's (the NumPy
+    contenders) and PyTorch's intra-op pool."""
     numba.set_num_threads(n)
+    BLAS.limit(limits=n, user_api="blas")
     try:
         import torch
 

@@ -8,6 +8,7 @@ checkpoints in the ``[export]`` extra.
 
 from rank_rerank.__about__ import __version__
 from rank_rerank.dense import cosine, dot, norm, rerank_dense
+from rank_rerank.diversity import dpp, mmr
 from rank_rerank.matryoshka import matryoshka_rerank
 from rank_rerank.maxsim import (
     MaxSimAlignment,
@@ -28,11 +29,13 @@ __all__ = [
     "__version__",
     "cosine",
     "dot",
+    "dpp",
     "highlight",
     "matryoshka_rerank",
     "maxsim",
     "maxsim_alignments",
     "maxsim_batch",
+    "mmr",
     "norm",
     "rerank",
     "rerank_dense",

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numbers
 from collections.abc import Iterator, Sequence
-from typing import Any
+from typing import Any, Literal, get_args
 
 import numpy as np
 from numpy.typing import NDArray
@@ -19,6 +19,8 @@ from rank_core import NonFiniteInputError, RankTypeError, RankValueError, ShapeM
 from rank_core.validation import as_array, check_finite
 
 __all__ = [
+    "SIMILARITIES",
+    "Similarity",
     "TokenSets",
     "as_token_matrix",
     "as_token_sets",
@@ -28,6 +30,10 @@ __all__ = [
     "float_array",
     "is_single_matrix",
 ]
+
+#: How two token vectors or two embeddings are compared: inner product or cosine.
+Similarity = Literal["dot", "cosine"]
+SIMILARITIES: tuple[str, ...] = get_args(Similarity)
 
 
 def compute_dtype(storage: np.dtype[Any]) -> np.dtype[Any]:

@@ -16,8 +16,7 @@ from numpy.typing import NDArray
 
 from rank_core import NonFiniteInputError, RankValueError, ShapeMismatchError
 from rank_core.validation import check_choice, check_k
-from rank_rerank._inputs import compute_dtype, float_array
-from rank_rerank.maxsim import SIMILARITIES, Similarity
+from rank_rerank._inputs import SIMILARITIES, Similarity, compute_dtype, float_array
 from rank_rerank.results import RerankResult, ranked
 
 __all__ = ["cosine", "dot", "norm", "rerank_dense"]

@@ -18,9 +18,8 @@ import numpy as np
 
 from rank_core import RankValueError, ShapeMismatchError
 from rank_core.validation import check_choice, check_k
-from rank_rerank._inputs import check_positive_int
+from rank_rerank._inputs import SIMILARITIES, Similarity, check_positive_int
 from rank_rerank.dense import cosine, dot
-from rank_rerank.maxsim import SIMILARITIES, Similarity
 from rank_rerank.results import RerankResult, check_ids, ranked, top_positions
 
 __all__ = ["matryoshka_rerank"]

@@ -23,7 +23,7 @@ thread count. Ties in :func:`rerank` and alignments go to the earlier document /
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Literal, NamedTuple, get_args
+from typing import Any, NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
@@ -32,6 +32,8 @@ from rank_core import NonFiniteInputError, RankTypeError, RankValueError, ShapeM
 from rank_core.progress import progress_bar
 from rank_core.validation import as_array, check_choice, check_k
 from rank_rerank._inputs import (
+    SIMILARITIES,
+    Similarity,
     TokenSets,
     as_token_matrix,
     as_token_sets,
@@ -53,8 +55,6 @@ __all__ = [
     "rerank",
 ]
 
-Similarity = Literal["dot", "cosine"]
-SIMILARITIES: tuple[str, ...] = get_args(Similarity)
 
 #: Bytes of one chunk's similarity block plus its token rows: small enough to stay in cache.
 CHUNK_BYTES = 2 * 2**20

@@ -11,8 +11,9 @@ from rank_core import RankTypeError, RankValueError, Run, ShapeMismatchError
 from rank_core.jit import threads as numba_threads
 from rank_core.progress import progress_bar
 from rank_core.validation import as_array, check_choice, check_k
+from rank_rerank._inputs import SIMILARITIES, Similarity
 from rank_rerank.dense import cosine, dot
-from rank_rerank.maxsim import SIMILARITIES, Similarity, maxsim
+from rank_rerank.maxsim import maxsim
 
 __all__ = ["rerank_run"]
 
