@@ -7,6 +7,16 @@ checkpoints in the ``[export]`` extra.
 """
 
 from rank_rerank.__about__ import __version__
+from rank_rerank._warmup import warmup
+from rank_rerank.compat import (
+    highlight_matches_vecs,
+    matryoshka_try_refine,
+    maxsim_alignments_cosine_vecs,
+    maxsim_alignments_vecs,
+    maxsim_cosine_vecs,
+    maxsim_vecs,
+    mmr_cosine,
+)
 from rank_rerank.dense import cosine, dot, norm, rerank_dense
 from rank_rerank.diversity import dpp, mmr
 from rank_rerank.matryoshka import matryoshka_rerank
@@ -19,11 +29,14 @@ from rank_rerank.maxsim import (
     maxsim_batch,
     rerank,
 )
+from rank_rerank.pooling import PooledTokens, PoolingMethod, pool_tokens, pool_tokens_batch
 from rank_rerank.results import RerankResult
 from rank_rerank.runs import rerank_run
 
 __all__ = [
     "MaxSimAlignment",
+    "PooledTokens",
+    "PoolingMethod",
     "RerankResult",
     "Similarity",
     "__version__",
@@ -31,13 +44,23 @@ __all__ = [
     "dot",
     "dpp",
     "highlight",
+    "highlight_matches_vecs",
     "matryoshka_rerank",
+    "matryoshka_try_refine",
     "maxsim",
     "maxsim_alignments",
+    "maxsim_alignments_cosine_vecs",
+    "maxsim_alignments_vecs",
     "maxsim_batch",
+    "maxsim_cosine_vecs",
+    "maxsim_vecs",
     "mmr",
+    "mmr_cosine",
     "norm",
+    "pool_tokens",
+    "pool_tokens_batch",
     "rerank",
     "rerank_dense",
     "rerank_run",
+    "warmup",
 ]

@@ -58,6 +58,8 @@ def as_token_matrix(
 ) -> NDArray[np.floating[Any]]:
     """A finite ``(n_tokens, dim)`` float matrix (storage precision kept)."""
     matrix = float_array(values, name=name, ndim=2)
+    if matrix.shape[1] == 0:
+        raise ShapeMismatchError(f"{name} must have at least one column (the embedding dimension), got shape {matrix.shape}")
     if matrix.shape[0] == 0 and not allow_empty:
         raise RankValueError(
             f"{name} has no tokens (shape {matrix.shape}); give at least one vector"
@@ -231,6 +233,8 @@ def as_token_sets(
         raise RankValueError(
             f"{name}[{int(empty[0])}] has no tokens; every document needs at least one token vector"
         )
+    if len(sets) and sets.dim == 0:
+        raise ShapeMismatchError(f"{name} must have at least one column (the embedding dimension); their dimension is 0")
     if dim is not None and sets.dim != dim and len(sets):
         raise ShapeMismatchError(f"{name} have dimension {sets.dim}, expected {dim} (the query's)")
     return sets

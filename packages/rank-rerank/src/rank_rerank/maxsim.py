@@ -39,6 +39,7 @@ from rank_rerank._inputs import (
     as_token_sets,
     check_weights,
     compute_dtype,
+    float_array,
     is_single_matrix,
 )
 from rank_rerank._kernels.maxsim import maxsim_alignment, maxsim_scores
@@ -163,10 +164,11 @@ def _raise_non_finite(docs: TokenSets, doc_indices: NDArray[np.int64] | None = N
 
 def _document_sets(docs: Any, offsets: Any, mask: Any, dim: int) -> tuple[TokenSets, bool]:
     single = is_single_matrix(docs, offsets)
-    sets = as_token_sets(
-        [docs] if single else docs, offsets=offsets, mask=mask, name="docs", dim=dim
-    )
-    return sets, single
+    if single and mask is None:  # one (n_tokens, dim) matrix: its own flat layout, nothing copied
+        matrix = float_array(docs, name="docs", ndim=2)
+        offsets = np.array([0, matrix.shape[0]], dtype=np.int64)
+        return as_token_sets(matrix, offsets=offsets, name="docs", dim=dim), True
+    return as_token_sets(docs, offsets=offsets, mask=mask, name="docs", dim=dim), single
 
 
 # -------------------------------------------------------------------------------------- public
