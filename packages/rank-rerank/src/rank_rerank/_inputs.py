@@ -54,21 +54,21 @@ def float_array(values: Any, *, name: str, ndim: int | None) -> NDArray[np.float
 
 
 def as_token_matrix(
-    values: Any, *, name: str, dim: int | None = None, allow_empty: bool = False
+    values: Any, *, name: str, dim: int | None = None, finite: bool = True
 ) -> NDArray[np.floating[Any]]:
-    """A finite ``(n_tokens, dim)`` float matrix (storage precision kept)."""
+    """A ``(n_tokens, dim)`` float matrix with at least one token (storage precision kept),
+    checked finite unless ``finite=False`` leaves that to a kernel."""
     matrix = float_array(values, name=name, ndim=2)
     if matrix.shape[1] == 0:
-        raise ShapeMismatchError(f"{name} must have at least one column (the embedding dimension), got shape {matrix.shape}")
-    if matrix.shape[0] == 0 and not allow_empty:
-        raise RankValueError(
-            f"{name} has no tokens (shape {matrix.shape}); give at least one vector"
-        )
-    if dim is not None and matrix.shape[1] != dim:
         raise ShapeMismatchError(
-            f"{name} has dimension {matrix.shape[1]}, expected {dim} (the query's)"
+            f"{name} must have at least one column (the embedding dimension), got shape {matrix.shape}"
         )
-    check_finite(matrix, name=name)
+    if matrix.shape[0] == 0:
+        raise RankValueError(f"{name} has no tokens (shape {matrix.shape}); give at least one vector")
+    if dim is not None and matrix.shape[1] != dim:
+        raise ShapeMismatchError(f"{name} has dimension {matrix.shape[1]}, expected {dim} (the query's)")
+    if finite:
+        check_finite(matrix, name=name)
     return matrix
 
 

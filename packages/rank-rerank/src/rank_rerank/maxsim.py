@@ -22,6 +22,7 @@ thread count. Ties in :func:`rerank` and alignments go to the earlier document /
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
@@ -39,7 +40,6 @@ from rank_rerank._inputs import (
     as_token_sets,
     check_weights,
     compute_dtype,
-    float_array,
     is_single_matrix,
 )
 from rank_rerank._kernels.maxsim import maxsim_alignment, maxsim_scores
@@ -85,10 +85,10 @@ class MaxSimAlignment(NamedTuple):
 
 
 def _prepared_query(
-    query: Any, *, name: str, similarity: str, dtype: np.dtype[Any], weights: Any, query_mask: Any
+    tokens: NDArray[np.floating[Any]], *, similarity: str, dtype: np.dtype[Any], weights: Any, query_mask: Any
 ) -> tuple[NDArray[np.floating[Any]], NDArray[np.float64]]:
-    """The query's token rows (masked tokens dropped, normalised for cosine) and their weights."""
-    tokens = as_token_matrix(query, name=name)
+    """A validated query's token rows (masked tokens dropped, normalised for cosine) and their
+    weights."""
     token_weights = check_weights(weights, tokens.shape[0], name="query_weights")
     if query_mask is not None:
         keep = np.asarray(query_mask)
@@ -132,11 +132,10 @@ def _score_matrix(
     """``(n_docs, n_queries)`` MaxSim scores of prepared queries (one pass over the documents),
     and per document whether all its similarities were finite."""
     dtype = compute_dtype(docs.dtype)
-    stacked = np.concatenate(queries).astype(dtype, copy=False)
-    query_offsets = np.zeros(len(queries) + 1, dtype=np.int64)
-    np.cumsum([q.shape[0] for q in queries], out=query_offsets[1:])
-    stacked_weights = np.concatenate(weights)
-    transposed = np.ascontiguousarray(stacked.T)
+    stacked = queries[0] if len(queries) == 1 else np.concatenate(queries)
+    query_offsets = np.array([0, *itertools.accumulate(q.shape[0] for q in queries)], dtype=np.int64)
+    stacked_weights = weights[0] if len(weights) == 1 else np.concatenate(weights)
+    transposed = np.ascontiguousarray(stacked.T, dtype=dtype)
     out = np.empty((len(docs), len(queries)), dtype=dtype)
     finite = np.empty(len(docs), dtype=np.bool_)
 
@@ -165,9 +164,9 @@ def _raise_non_finite(docs: TokenSets, doc_indices: NDArray[np.int64] | None = N
 def _document_sets(docs: Any, offsets: Any, mask: Any, dim: int) -> tuple[TokenSets, bool]:
     single = is_single_matrix(docs, offsets)
     if single and mask is None:  # one (n_tokens, dim) matrix: its own flat layout, nothing copied
-        matrix = float_array(docs, name="docs", ndim=2)
-        offsets = np.array([0, matrix.shape[0]], dtype=np.int64)
-        return as_token_sets(matrix, offsets=offsets, name="docs", dim=dim), True
+        matrix = as_token_matrix(docs, name="docs", dim=dim, finite=False)  # the kernel checks
+        bounds = np.array([0, matrix.shape[0]], dtype=np.int64)
+        return TokenSets(name="docs", offsets=bounds, dim=dim, dtype=matrix.dtype, flat=matrix), True
     return as_token_sets(docs, offsets=offsets, mask=mask, name="docs", dim=dim), single
 
 
@@ -204,7 +203,6 @@ def maxsim(
     sets, single = _document_sets(docs, offsets, mask, query_tokens.shape[1])
     prepared, weights = _prepared_query(
         query_tokens,
-        name="query",
         similarity=similarity,
         dtype=compute_dtype(sets.dtype),
         weights=query_weights,
@@ -268,8 +266,7 @@ def maxsim_batch(
     dtype = compute_dtype(sets.dtype)
     prepared = [
         _prepared_query(
-            query_sets.document(index),
-            name=f"queries[{index}]",
+            as_token_matrix(query_sets.document(index), name=f"queries[{index}]"),
             similarity=similarity,
             dtype=dtype,
             weights=None if query_weights is None else query_weights[index],
@@ -402,7 +399,6 @@ def maxsim_alignments(
     dtype = compute_dtype(sets.dtype)
     prepared, weights = _prepared_query(
         query_tokens,
-        name="query",
         similarity=similarity,
         dtype=dtype,
         weights=query_weights,
