@@ -3,11 +3,13 @@
 MaxSim (ColBERT late interaction) over ragged token vectors, dense rescoring, MMR / DPP diversity,
 token pooling and Matryoshka refinement, on NumPy arrays with compiled kernels and BLAS; ONNX
 cross-encoders and ONNX ColBERT encoders in the ``[onnx]`` extra, and exporters from Hugging Face
-checkpoints in the ``[export]`` extra.
+checkpoints in the ``[export]`` extra (``CrossEncoder``, ``ColBERTEncoder``, ``export_*`` import
+their runtimes lazily: ``import rank_rerank`` never needs them).
 """
 
 from rank_rerank.__about__ import __version__
 from rank_rerank._warmup import warmup
+from rank_rerank.colbert import ColBERTEncoder, DocumentEmbeddings, QueryTokens
 from rank_rerank.compat import (
     highlight_matches_vecs,
     matryoshka_try_refine,
@@ -17,8 +19,10 @@ from rank_rerank.compat import (
     maxsim_vecs,
     mmr_cosine,
 )
+from rank_rerank.cross_encoder import CrossEncoder
 from rank_rerank.dense import cosine, dot, norm, rerank_dense
 from rank_rerank.diversity import dpp, mmr
+from rank_rerank.export import export_colbert, export_cross_encoder
 from rank_rerank.matryoshka import matryoshka_rerank
 from rank_rerank.maxsim import (
     MaxSimAlignment,
@@ -34,15 +38,21 @@ from rank_rerank.results import RerankResult
 from rank_rerank.runs import rerank_run
 
 __all__ = [
+    "ColBERTEncoder",
+    "CrossEncoder",
+    "DocumentEmbeddings",
     "MaxSimAlignment",
     "PooledTokens",
     "PoolingMethod",
+    "QueryTokens",
     "RerankResult",
     "Similarity",
     "__version__",
     "cosine",
     "dot",
     "dpp",
+    "export_colbert",
+    "export_cross_encoder",
     "highlight",
     "highlight_matches_vecs",
     "matryoshka_rerank",
