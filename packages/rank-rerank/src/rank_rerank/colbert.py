@@ -55,7 +55,7 @@ __all__ = ["ColBERTEncoder", "DocumentEmbeddings", "MarkerConvention", "QueryTok
 #: How the query / document marker enters the token sequence: colbert-ai's (overwrite the ``"."``
 #: of a ``". "`` prefix) or PyLate's (insert the marker token after ``[CLS]``).
 MarkerConvention = Literal["colbert", "pylate"]
-#: What happens when a text is longer than its maximum length and loses its tail.
+#: How `encode_documents` returns the vectors: flat tokens + offsets, or one array per document.
 DocumentLayout = Literal["flat", "list"]
 
 # PyLate's own marker tokens, added to the vocabulary of the models it trains from a bare encoder

@@ -40,7 +40,6 @@ __all__ = ["Activation", "CrossEncoder", "TruncationPolicy"]
 #: What turns logits into scores: the model's own choice ("default": sigmoid for one label,
 #: identity otherwise, as sentence-transformers), or one named here.
 Activation = Literal["default", "sigmoid", "identity", "softmax"]
-#: What happens when a pair is longer than ``max_length`` tokens and loses its tail.
 
 _PROGRESS_FROM_PAIRS = 1_000
 
