@@ -118,6 +118,17 @@ def _row_scale(rows: NDArray[np.floating[Any]], similarity: str) -> NDArray[np.f
     return np.ones(rows.shape[0], dtype=rows.dtype)
 
 
+def _chunk_similarities(
+    docs: TokenSets, begin: int, end: int, transposed: NDArray[np.floating[Any]], similarity: str
+) -> tuple[NDArray[np.floating[Any]], NDArray[np.int64], NDArray[np.floating[Any]]]:
+    """Documents ``begin .. end - 1`` as one BLAS product with the (transposed) query tokens: the
+    similarities, the documents' row offsets inside the chunk, and each row's scale."""
+    rows = docs.rows(begin, end)
+    with np.errstate(all="ignore"):  # NaN/inf/overflow are detected by the kernels and reported
+        sims = rows @ transposed
+    return sims, docs.offsets[begin : end + 1] - docs.offsets[begin], _row_scale(rows, similarity)
+
+
 def _chunk_tokens(dim: int, n_columns: int, itemsize: int) -> int:
     return max(MIN_CHUNK_TOKENS, CHUNK_BYTES // (itemsize * (dim + n_columns)))
 
@@ -140,13 +151,9 @@ def _score_matrix(
     finite = np.empty(len(docs), dtype=np.bool_)
 
     def score_chunk(begin: int, end: int) -> None:
-        rows = docs.rows(begin, end)
-        with np.errstate(all="ignore"):  # NaN/inf/overflow are detected and reported by the caller
-            sims = rows @ transposed
-        doc_offsets = docs.offsets[begin : end + 1] - docs.offsets[begin]
+        sims, doc_offsets, row_scale = _chunk_similarities(docs, begin, end, transposed, similarity)
         maxsim_scores(
-            sims, doc_offsets, _row_scale(rows, similarity), query_offsets, stacked_weights,
-            out[begin:end], finite[begin:end],
+            sims, doc_offsets, row_scale, query_offsets, stacked_weights, out[begin:end], finite[begin:end]
         )
 
     run_chunks(score_chunk, docs.chunks(_chunk_tokens(docs.dim, stacked.shape[0], dtype.itemsize)), threads)
@@ -412,12 +419,9 @@ def maxsim_alignments(
     transposed = np.ascontiguousarray(prepared.T)
 
     def align_chunk(begin: int, end: int) -> None:
-        rows = sets.rows(begin, end)
-        with np.errstate(all="ignore"):  # detected and reported below
-            sims = rows @ transposed
-        doc_offsets = sets.offsets[begin : end + 1] - sets.offsets[begin]
+        sims, doc_offsets, row_scale = _chunk_similarities(sets, begin, end, transposed, similarity)
         maxsim_alignment(
-            sims, doc_offsets, _row_scale(rows, similarity), weights,
+            sims, doc_offsets, row_scale, weights,
             scores[begin:end], matched[begin:end], matched_sims[begin:end], finite[begin:end],
         )
 
