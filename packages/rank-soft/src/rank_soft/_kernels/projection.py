@@ -1,0 +1,326 @@
+"""Projections onto the permutahedron by pool-adjacent-violators (Blondel et al., ICML 2020).
+
+Every row is solved in the same three steps: sort (descending), one decreasing isotonic
+regression in O(n) by PAV, un-sort. The isotonic regression is the dual of the projection:
+
+- quadratic ("l2"): ``v = argmin_{v_1 >= ... >= v_n} 1/2 ||v - (s - w)||^2``, whose block value
+  is ``mean(s_B) - mean(w_B)``;
+- entropic ("kl"): ``v = argmin_{v_1 >= ... >= v_n} <exp(s - v), 1> + <exp(w), v>``, whose block
+  value is ``logsumexp(s_B) - logsumexp(w_B)`` (kept as two log-sum-exps, so no exponential of
+  an input is ever formed and any input scale is safe).
+
+The primal solution is ``s - v``, written ``(s_i - mean_s) + mean_w`` per block (``mean`` is the
+log-sum-exp for "kl"), which is exact for singleton blocks and avoids the cancellation of
+``s_i - (s_i - w_i)`` when ``s`` is large (small epsilon).
+
+Each forward also records, per sorted position, the end of its block and its weight in the
+block's derivative -- ``1/|B|`` for "l2", ``softmax`` over the differentiated side of the block
+for "kl" -- so that every VJP and JVP is one O(n) pass (the Jacobian of the primal with respect
+to the differentiated side is block-diagonal: ``I - 1 weights^T`` per block).
+
+All work is in float64 whatever the input dtype. The forward kernels split the rows into
+``n_chunks`` contiguous chunks (a few per thread, see ``rank_soft.soft``), each allocating its
+scratch once; every row is solved independently, so results do not depend on the thread count.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numba
+import numpy as np
+
+from rank_soft._jit import kernel
+
+_NO_SIDE = 0  # L2: uniform block weights
+_S_SIDE = 1  # KL, differentiate through s (soft rank, top-k): softmax(s_B)
+_W_SIDE = 2  # KL, differentiate through w (soft sort): softmax(w_B)
+
+
+@kernel
+def _logaddexp(a, b):
+    if a < b:
+        a, b = b, a
+    return a + math.log1p(math.exp(b - a))
+
+
+@kernel
+def _isotonic(s, w, kl, side, primal, block_end, weights, starts, sum_s, sum_w, count):
+    """Decreasing isotonic regression of one sorted row by PAV (stack of blocks), then the primal.
+
+    ``starts``, ``sum_s``, ``sum_w`` and ``count`` are scratch of length ``n`` (block stack).
+    Adjacent blocks are pooled while they violate the order or tie, so the recorded blocks are the
+    maximal constant runs of the solution, as in the reference code's partition.
+    """
+    n = s.shape[0]
+    top = 0
+    for i in range(n):
+        starts[top] = i
+        sum_s[top] = s[i]
+        sum_w[top] = w[i]
+        count[top] = 1.0
+        top += 1
+        while top > 1:
+            a = top - 2
+            b = top - 1
+            if kl:
+                if sum_s[a] - sum_w[a] > sum_s[b] - sum_w[b]:
+                    break
+                sum_s[a] = _logaddexp(sum_s[a], sum_s[b])
+                sum_w[a] = _logaddexp(sum_w[a], sum_w[b])
+            else:
+                # mean(a) > mean(b), with the (positive) counts cross-multiplied
+                if (sum_s[a] - sum_w[a]) * count[b] > (sum_s[b] - sum_w[b]) * count[a]:
+                    break
+                sum_s[a] += sum_s[b]
+                sum_w[a] += sum_w[b]
+            count[a] += count[b]
+            top -= 1
+    for k in range(top):
+        start = starts[k]
+        end = starts[k + 1] if k + 1 < top else n
+        if kl:
+            mean_s = sum_s[k]
+            mean_w = sum_w[k]
+        else:
+            share = 1.0 / count[k]
+            mean_s = sum_s[k] * share
+            mean_w = sum_w[k] * share
+        for i in range(start, end):
+            primal[i] = (s[i] - mean_s) + mean_w
+            block_end[i] = end
+        if side == _S_SIDE:
+            for i in range(start, end):
+                weights[i] = math.exp(s[i] - mean_s)
+        elif side == _W_SIDE:
+            for i in range(start, end):
+                weights[i] = math.exp(w[i] - mean_w)
+        else:
+            for i in range(start, end):
+                weights[i] = share
+
+
+@kernel
+def _orderable(value, scratch_f, scratch_u):
+    """The IEEE-754 bits of a finite float64 as a uint64 whose unsigned order is the float order."""
+    scratch_f[0] = value + 0.0  # -0.0 -> +0.0: the two zeros compare equal, so must their keys
+    bits = scratch_u[0]
+    if bits >> np.uint64(63):
+        return ~bits
+    return bits | (np.uint64(1) << np.uint64(63))
+
+
+@kernel(parallel=True)
+def sort_keys(x, sign, index_bits, keys):
+    """One uint64 key per value: the orderable bits of ``-(sign * x)`` with the low ``index_bits``
+    replaced by the position. Sorted ascending (NumPy's vectorised sort), they give the descending
+    order of ``sign * x`` with ties by position -- up to runs of values that agree in all but the
+    dropped bits, which :func:`_unpack_order` re-sorts exactly."""
+    rows, n = x.shape
+    low = (np.uint64(1) << np.uint64(index_bits)) - np.uint64(1)
+    for r in numba.prange(rows):
+        scratch_f = np.empty(1)
+        scratch_u = scratch_f.view(np.uint64)
+        for i in range(n):
+            bits = _orderable(-(sign * np.float64(x[r, i])), scratch_f, scratch_u)
+            keys[r, i] = (bits & ~low) | np.uint64(i)
+
+
+@kernel
+def _unpack_order(x, sign, keys, index_bits, perm, sorted_values):
+    """``perm`` and the values ``sign * x[perm]`` from one row of sorted keys; runs that share the
+    kept key bits (values equal in all but the dropped low bits) are insertion-sorted exactly."""
+    n = x.shape[0]
+    low = (np.uint64(1) << np.uint64(index_bits)) - np.uint64(1)
+    for i in range(n):
+        j = np.intp(keys[i] & low)
+        perm[i] = j
+        sorted_values[i] = sign * np.float64(x[j])
+    start = 0
+    while start < n:
+        end = start + 1
+        while end < n and (keys[end] & ~low) == (keys[start] & ~low):
+            end += 1
+        # descending by value; positions arrive ascending, so a stable sort keeps ties by position
+        for i in range(start + 1, end):
+            value = sorted_values[i]
+            index = perm[i]
+            j = i - 1
+            while j >= start and sorted_values[j] < value:
+                sorted_values[j + 1] = sorted_values[j]
+                perm[j + 1] = perm[j]
+                j -= 1
+            sorted_values[j + 1] = value
+            perm[j + 1] = index
+        start = end
+
+
+@kernel
+def _chunk_bounds(rows, chunk, n_chunks):
+    lo = chunk * rows // n_chunks
+    hi = (chunk + 1) * rows // n_chunks
+    return lo, hi
+
+
+@kernel(parallel=True)
+def project_rows(x, keys, index_bits, scale, w, kl, n_chunks, out, perm, block_end, weights):
+    """Soft rank / soft top-k of every row: ``P(scale * x, w)`` (``exp`` of it for "kl").
+
+    ``w`` (descending, length n) is the permutahedron's vertex: ``n..1`` for ranks (its log for
+    "kl"), ``1^k 0^(n-k)`` for the top-k mask. The weights are ``softmax(s_B)`` for "kl".
+    """
+    rows, n = x.shape
+    side = _S_SIDE if kl else _NO_SIDE
+    for chunk in numba.prange(n_chunks):
+        lo, hi = _chunk_bounds(rows, chunk, n_chunks)
+        s = np.empty(n)
+        primal = np.empty(n)
+        starts = np.empty(n, dtype=np.intp)
+        sum_s = np.empty(n)
+        sum_w = np.empty(n)
+        count = np.empty(n)
+        for r in range(lo, hi):
+            _unpack_order(x[r], scale, keys[r], index_bits, perm[r], s)
+            _isotonic(s, w, kl, side, primal, block_end[r], weights[r], starts, sum_s, sum_w, count)
+            for i in range(n):
+                value = math.exp(primal[i]) if kl else primal[i]
+                out[r, perm[r, i]] = value
+
+
+@kernel(parallel=True)
+def sort_rows(x, keys, index_bits, sign, y, kl, n_chunks, out, perm, block_end, weights):
+    """Soft sort of every row: ``sign * P(y, sort_desc(sign * x))`` with ``y = rho / epsilon``.
+
+    Output position ``i`` holds the i-th soft order statistic; the weights are
+    ``softmax(w_B)`` over the sorted values for "kl" (not over ``y``: the reference code's bug).
+    """
+    rows, n = x.shape
+    side = _W_SIDE if kl else _NO_SIDE
+    for chunk in numba.prange(n_chunks):
+        lo, hi = _chunk_bounds(rows, chunk, n_chunks)
+        sorted_values = np.empty(n)
+        primal = np.empty(n)
+        starts = np.empty(n, dtype=np.intp)
+        sum_s = np.empty(n)
+        sum_w = np.empty(n)
+        count = np.empty(n)
+        for r in range(lo, hi):
+            _unpack_order(x[r], sign, keys[r], index_bits, perm[r], sorted_values)
+            _isotonic(
+                y,
+                sorted_values,
+                kl,
+                side,
+                primal,
+                block_end[r],
+                weights[r],
+                starts,
+                sum_s,
+                sum_w,
+                count,
+            )
+            for i in range(n):
+                out[r, i] = sign * primal[i]
+
+
+@kernel(parallel=True)
+def hard_rows(x, keys, index_bits, sign, w_linear, ranks, n_chunks, out, perm, block_end, weights):
+    """The epsilon -> 0 limits. Sort (``ranks=False``): the sorted values, singleton blocks.
+    Rank / top-k (``ranks=True``): each run of tied values gets the mean of its ``w_linear``
+    entries (average ranks, or a fractional top-k mask at a tied boundary)."""
+    rows, n = x.shape
+    for chunk in numba.prange(n_chunks):
+        lo, hi = _chunk_bounds(rows, chunk, n_chunks)
+        sorted_values = np.empty(n)
+        for r in range(lo, hi):
+            _unpack_order(x[r], sign, keys[r], index_bits, perm[r], sorted_values)
+            if not ranks:
+                for i in range(n):
+                    out[r, i] = sign * sorted_values[i]
+                    block_end[r, i] = i + 1
+                    weights[r, i] = 1.0
+                continue
+            start = 0
+            while start < n:
+                end = start + 1
+                while end < n and sorted_values[end] == sorted_values[start]:
+                    end += 1
+                total = 0.0
+                for i in range(start, end):
+                    total += w_linear[i]
+                for i in range(start, end):
+                    out[r, perm[r, i]] = total / (end - start)
+                    block_end[r, i] = end
+                    weights[r, i] = 1.0 / (end - start)
+                start = end
+
+
+@kernel(parallel=True)
+def rank_vjp_rows(cotangent, values, kl, scale, perm, block_end, weights, grad):
+    """VJP of :func:`project_rows`: per block ``(h - weights * sum_B h) * scale`` with
+    ``h = cotangent`` ("l2") or ``cotangent * values`` ("kl", the chain rule through ``exp``)."""
+    rows, n = cotangent.shape
+    for r in numba.prange(rows):
+        start = 0
+        while start < n:
+            end = block_end[r, start]
+            total = 0.0
+            for i in range(start, end):
+                j = perm[r, i]
+                h = cotangent[r, j] * values[r, j] if kl else cotangent[r, j]
+                total += h
+            for i in range(start, end):
+                j = perm[r, i]
+                h = cotangent[r, j] * values[r, j] if kl else cotangent[r, j]
+                grad[r, j] = (h - weights[r, i] * total) * scale
+            start = end
+
+
+@kernel(parallel=True)
+def rank_jvp_rows(tangent, values, kl, scale, perm, block_end, weights, out):
+    """JVP of :func:`project_rows`: per block ``t - sum_B(weights * t)`` (times ``values`` for "kl")."""
+    rows, n = tangent.shape
+    for r in numba.prange(rows):
+        start = 0
+        while start < n:
+            end = block_end[r, start]
+            total = 0.0
+            for i in range(start, end):
+                total += weights[r, i] * tangent[r, perm[r, i]]
+            for i in range(start, end):
+                j = perm[r, i]
+                d = (tangent[r, j] - total) * scale
+                out[r, j] = d * values[r, j] if kl else d
+            start = end
+
+
+@kernel(parallel=True)
+def sort_vjp_rows(cotangent, perm, block_end, weights, grad):
+    """VJP of :func:`sort_rows`: ``grad[perm_i] = weights_i * sum_B cotangent`` per block."""
+    rows, n = cotangent.shape
+    for r in numba.prange(rows):
+        start = 0
+        while start < n:
+            end = block_end[r, start]
+            total = 0.0
+            for i in range(start, end):
+                total += cotangent[r, i]
+            for i in range(start, end):
+                grad[r, perm[r, i]] = weights[r, i] * total
+            start = end
+
+
+@kernel(parallel=True)
+def sort_jvp_rows(tangent, perm, block_end, weights, out):
+    """JVP of :func:`sort_rows`: every position of a block gets ``sum_B(weights * t[perm])``."""
+    rows, n = tangent.shape
+    for r in numba.prange(rows):
+        start = 0
+        while start < n:
+            end = block_end[r, start]
+            total = 0.0
+            for i in range(start, end):
+                total += weights[r, i] * tangent[r, perm[r, i]]
+            for i in range(start, end):
+                out[r, i] = total
+            start = end
