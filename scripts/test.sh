@@ -5,7 +5,7 @@
 source "$(dirname "$0")/_hatch.sh"
 
 packages=(rank-core rank-eval rank-fusion rank-retrieve rank-rerank rank-soft rank-learn)
-extras=("eval-plot:rank-eval" "fusion-optimize:rank-fusion" "retrieve-extras:rank-retrieve" "rerank-models:rank-rerank")  # "env:package" pairs: each env installs the package with one extra
+extras=("eval-plot:rank-eval" "fusion-optimize:rank-fusion" "retrieve-extras:rank-retrieve" "rerank-models:rank-rerank" "soft-torch:rank-soft")  # "env:package" pairs: each env installs the package with one extra
 
 export RANK_REQUIRE_SHARED_DATA=1  # tests that read ../shared/data fail instead of skipping
 

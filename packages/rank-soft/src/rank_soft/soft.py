@@ -48,9 +48,18 @@ __all__ = [
 ]
 
 
+# Below this many values a batch runs serially: waking numba's threads costs more than the rows
+# (measured on 2 cores: XXX).
+_PARALLEL_MIN_VALUES = 1 << 14
+
+
 def _chunks(rows: Rows) -> int:
-    """A few row chunks per thread: balances uneven rows, each chunk allocates its scratch once."""
-    return max(1, min(rows.array.shape[0], 4 * numba.get_num_threads()))
+    """A few row chunks per thread (balances uneven rows; each chunk allocates its scratch once),
+    or 1 -- one serial call, no thread pool -- for a small batch or a single row."""
+    count = rows.array.shape[0]
+    if count == 1 or rows.array.size < _PARALLEL_MIN_VALUES:
+        return 1
+    return min(count, 4 * numba.get_num_threads())
 
 
 def _sorted_keys(rows: Rows, multiplier: float) -> tuple[NDArray[np.uint64], int]:
@@ -59,7 +68,7 @@ def _sorted_keys(rows: Rows, multiplier: float) -> tuple[NDArray[np.uint64], int
     several times faster than any argsort, and the kernels unpack the permutation exactly."""
     index_bits = max(1, (rows.n - 1).bit_length())
     keys = np.empty(rows.array.shape, dtype=np.uint64)
-    projection.sort_keys(rows.array, multiplier, index_bits, keys)
+    projection.run("sort_keys", _chunks(rows), rows.array, multiplier, index_bits, keys)
     keys.sort(axis=1)
     return keys, index_bits
 
@@ -114,16 +123,19 @@ class _RankLike(_Projection):
         self._kl = kl
         self._scale = scale
         args = (self._values64, self._perm, self._block_end, self._weights)
+        chunks = _chunks(rows)
         if scale == 0.0:
             keys, bits = _sorted_keys(rows, self._sign)
-            projection.hard_rows(rows.array, keys, bits, self._sign, w, True, _chunks(rows), *args)
+            projection.run("hard", chunks, rows.array, keys, bits, self._sign, w, True, *args)
         else:
             keys, bits = _sorted_keys(rows, scale)
             log_w = np.log(w) if kl else w
-            projection.project_rows(rows.array, keys, bits, scale, log_w, kl, _chunks(rows), *args)
+            projection.run("project", chunks, rows.array, keys, bits, scale, log_w, kl, *args)
 
     def _vjp(self, cotangent: NDArray[np.float64], grad: NDArray[np.float64]) -> None:
-        projection.rank_vjp_rows(
+        projection.run(
+            "rank_vjp",
+            _chunks(self._rows),
             cotangent,
             self._values64,
             self._kl,
@@ -135,7 +147,9 @@ class _RankLike(_Projection):
         )
 
     def _jvp(self, tangent: NDArray[np.float64], out: NDArray[np.float64]) -> None:
-        projection.rank_jvp_rows(
+        projection.run(
+            "rank_jvp",
+            _chunks(self._rows),
             tangent,
             self._values64,
             self._kl,
@@ -217,19 +231,24 @@ class SoftSort(_Projection):
         inverse = inverse_strength(strength, rows)
         args = (self._values64, self._perm, self._block_end, self._weights)
         keys, bits = _sorted_keys(rows, sign)
+        chunks = _chunks(rows)
         if inverse == 0.0:
             unused = np.empty(rows.n)
-            projection.hard_rows(rows.array, keys, bits, sign, unused, False, _chunks(rows), *args)
+            projection.run("hard", chunks, rows.array, keys, bits, sign, unused, False, *args)
         else:
             y = np.arange(rows.n, 0, -1, dtype=np.float64) * inverse
             kl = regularization == "kl"
-            projection.sort_rows(rows.array, keys, bits, sign, y, kl, _chunks(rows), *args)
+            projection.run("sort", chunks, rows.array, keys, bits, sign, y, kl, *args)
 
     def _vjp(self, cotangent: NDArray[np.float64], grad: NDArray[np.float64]) -> None:
-        projection.sort_vjp_rows(cotangent, self._perm, self._block_end, self._weights, grad)
+        chunks = _chunks(self._rows)
+        projection.run(
+            "sort_vjp", chunks, cotangent, self._perm, self._block_end, self._weights, grad
+        )
 
     def _jvp(self, tangent: NDArray[np.float64], out: NDArray[np.float64]) -> None:
-        projection.sort_jvp_rows(tangent, self._perm, self._block_end, self._weights, out)
+        chunks = _chunks(self._rows)
+        projection.run("sort_jvp", chunks, tangent, self._perm, self._block_end, self._weights, out)
 
 
 def soft_rank(

@@ -18,9 +18,10 @@ block's derivative -- ``1/|B|`` for "l2", ``softmax`` over the differentiated si
 for "kl" -- so that every VJP and JVP is one O(n) pass (the Jacobian of the primal with respect
 to the differentiated side is block-diagonal: ``I - 1 weights^T`` per block).
 
-All work is in float64 whatever the input dtype. The forward kernels split the rows into
-``n_chunks`` contiguous chunks (a few per thread, see ``rank_soft.soft``), each allocating its
-scratch once; every row is solved independently, so results do not depend on the thread count.
+All work is in float64 whatever the input dtype. Each batch operation is a serial kernel over a
+range of rows (``_*_range``) and a parallel one over ``n_chunks`` contiguous ranges
+(``_*_chunks``); :func:`run` picks one (``rank_soft.soft`` decides the chunk count). Every row is
+solved independently, so results do not depend on the thread count.
 """
 
 from __future__ import annotations
@@ -63,14 +64,18 @@ def _isotonic(s, w, kl, side, primal, block_end, weights, starts, sum_s, sum_w, 
         while top > 1:
             a = top - 2
             b = top - 1
+            # Tied ``s`` across the boundary: the projection is symmetric, so the exact blocks
+            # share one value and pool; when ``w`` ties too (the top-k vertex) the test below is
+            # an exact equality that rounding could decide either way, untying the output.
+            tied = s[starts[b]] == s[starts[b] - 1]
             if kl:
-                if sum_s[a] - sum_w[a] > sum_s[b] - sum_w[b]:
+                if not tied and sum_s[a] - sum_w[a] > sum_s[b] - sum_w[b]:
                     break
                 sum_s[a] = _logaddexp(sum_s[a], sum_s[b])
                 sum_w[a] = _logaddexp(sum_w[a], sum_w[b])
             else:
                 # mean(a) > mean(b), with the (positive) counts cross-multiplied
-                if (sum_s[a] - sum_w[a]) * count[b] > (sum_s[b] - sum_w[b]) * count[a]:
+                if not tied and (sum_s[a] - sum_w[a]) * count[b] > (sum_s[b] - sum_w[b]) * count[a]:
                     break
                 sum_s[a] += sum_s[b]
                 sum_w[a] += sum_w[b]
@@ -110,17 +115,17 @@ def _orderable(value, scratch_f, scratch_u):
     return bits | (np.uint64(1) << np.uint64(63))
 
 
-@kernel(parallel=True)
-def sort_keys(x, sign, index_bits, keys):
+@kernel
+def _sort_keys_range(x, sign, index_bits, keys, lo, hi):
     """One uint64 key per value: the orderable bits of ``-(sign * x)`` with the low ``index_bits``
     replaced by the position. Sorted ascending (NumPy's vectorised sort), they give the descending
     order of ``sign * x`` with ties by position -- up to runs of values that agree in all but the
     dropped bits, which :func:`_unpack_order` re-sorts exactly."""
-    rows, n = x.shape
+    n = x.shape[1]
     low = (np.uint64(1) << np.uint64(index_bits)) - np.uint64(1)
-    for r in numba.prange(rows):
-        scratch_f = np.empty(1)
-        scratch_u = scratch_f.view(np.uint64)
+    scratch_f = np.empty(1)
+    scratch_u = scratch_f.view(np.uint64)
+    for r in range(lo, hi):
         for i in range(n):
             bits = _orderable(-(sign * np.float64(x[r, i])), scratch_f, scratch_u)
             keys[r, i] = (bits & ~low) | np.uint64(i)
@@ -156,111 +161,98 @@ def _unpack_order(x, sign, keys, index_bits, perm, sorted_values):
 
 
 @kernel
-def _chunk_bounds(rows, chunk, n_chunks):
-    lo = chunk * rows // n_chunks
-    hi = (chunk + 1) * rows // n_chunks
-    return lo, hi
-
-
-@kernel(parallel=True)
-def project_rows(x, keys, index_bits, scale, w, kl, n_chunks, out, perm, block_end, weights):
-    """Soft rank / soft top-k of every row: ``P(scale * x, w)`` (``exp`` of it for "kl").
+def _project_range(x, keys, index_bits, scale, w, kl, out, perm, block_end, weights, lo, hi):
+    """Soft rank / soft top-k of rows ``lo..hi``: ``P(scale * x, w)`` (``exp`` of it for "kl").
 
     ``w`` (descending, length n) is the permutahedron's vertex: ``n..1`` for ranks (its log for
     "kl"), ``1^k 0^(n-k)`` for the top-k mask. The weights are ``softmax(s_B)`` for "kl".
     """
-    rows, n = x.shape
+    n = x.shape[1]
     side = _S_SIDE if kl else _NO_SIDE
-    for chunk in numba.prange(n_chunks):
-        lo, hi = _chunk_bounds(rows, chunk, n_chunks)
-        s = np.empty(n)
-        primal = np.empty(n)
-        starts = np.empty(n, dtype=np.intp)
-        sum_s = np.empty(n)
-        sum_w = np.empty(n)
-        count = np.empty(n)
-        for r in range(lo, hi):
-            _unpack_order(x[r], scale, keys[r], index_bits, perm[r], s)
-            _isotonic(s, w, kl, side, primal, block_end[r], weights[r], starts, sum_s, sum_w, count)
-            for i in range(n):
-                value = math.exp(primal[i]) if kl else primal[i]
-                out[r, perm[r, i]] = value
+    s = np.empty(n)
+    primal = np.empty(n)
+    starts = np.empty(n, dtype=np.intp)
+    sum_s = np.empty(n)
+    sum_w = np.empty(n)
+    count = np.empty(n)
+    for r in range(lo, hi):
+        _unpack_order(x[r], scale, keys[r], index_bits, perm[r], s)
+        _isotonic(s, w, kl, side, primal, block_end[r], weights[r], starts, sum_s, sum_w, count)
+        for i in range(n):
+            value = math.exp(primal[i]) if kl else primal[i]
+            out[r, perm[r, i]] = value
 
 
-@kernel(parallel=True)
-def sort_rows(x, keys, index_bits, sign, y, kl, n_chunks, out, perm, block_end, weights):
-    """Soft sort of every row: ``sign * P(y, sort_desc(sign * x))`` with ``y = rho / epsilon``.
+@kernel
+def _sort_range(x, keys, index_bits, sign, y, kl, out, perm, block_end, weights, lo, hi):
+    """Soft sort of rows ``lo..hi``: ``sign * P(y, sort_desc(sign * x))`` with ``y = rho / eps``.
 
     Output position ``i`` holds the i-th soft order statistic; the weights are
     ``softmax(w_B)`` over the sorted values for "kl" (not over ``y``: the reference code's bug).
     """
-    rows, n = x.shape
+    n = x.shape[1]
     side = _W_SIDE if kl else _NO_SIDE
-    for chunk in numba.prange(n_chunks):
-        lo, hi = _chunk_bounds(rows, chunk, n_chunks)
-        sorted_values = np.empty(n)
-        primal = np.empty(n)
-        starts = np.empty(n, dtype=np.intp)
-        sum_s = np.empty(n)
-        sum_w = np.empty(n)
-        count = np.empty(n)
-        for r in range(lo, hi):
-            _unpack_order(x[r], sign, keys[r], index_bits, perm[r], sorted_values)
-            _isotonic(
-                y,
-                sorted_values,
-                kl,
-                side,
-                primal,
-                block_end[r],
-                weights[r],
-                starts,
-                sum_s,
-                sum_w,
-                count,
-            )
+    sorted_values = np.empty(n)
+    primal = np.empty(n)
+    starts = np.empty(n, dtype=np.intp)
+    sum_s = np.empty(n)
+    sum_w = np.empty(n)
+    count = np.empty(n)
+    for r in range(lo, hi):
+        _unpack_order(x[r], sign, keys[r], index_bits, perm[r], sorted_values)
+        _isotonic(
+            y,
+            sorted_values,
+            kl,
+            side,
+            primal,
+            block_end[r],
+            weights[r],
+            starts,
+            sum_s,
+            sum_w,
+            count,
+        )
+        for i in range(n):
+            out[r, i] = sign * primal[i]
+
+
+@kernel
+def _hard_range(x, keys, index_bits, sign, w_linear, ranks, out, perm, block_end, weights, lo, hi):
+    """The epsilon -> 0 limits of rows ``lo..hi``. Sort (``ranks=False``): the sorted values,
+    singleton blocks. Rank / top-k (``ranks=True``): each run of tied values gets the mean of its
+    ``w_linear`` entries (average ranks, or a fractional top-k mask at a tied boundary)."""
+    n = x.shape[1]
+    sorted_values = np.empty(n)
+    for r in range(lo, hi):
+        _unpack_order(x[r], sign, keys[r], index_bits, perm[r], sorted_values)
+        if not ranks:
             for i in range(n):
-                out[r, i] = sign * primal[i]
+                out[r, i] = sign * sorted_values[i]
+                block_end[r, i] = i + 1
+                weights[r, i] = 1.0
+            continue
+        start = 0
+        while start < n:
+            end = start + 1
+            while end < n and sorted_values[end] == sorted_values[start]:
+                end += 1
+            total = 0.0
+            for i in range(start, end):
+                total += w_linear[i]
+            for i in range(start, end):
+                out[r, perm[r, i]] = total / (end - start)
+                block_end[r, i] = end
+                weights[r, i] = 1.0 / (end - start)
+            start = end
 
 
-@kernel(parallel=True)
-def hard_rows(x, keys, index_bits, sign, w_linear, ranks, n_chunks, out, perm, block_end, weights):
-    """The epsilon -> 0 limits. Sort (``ranks=False``): the sorted values, singleton blocks.
-    Rank / top-k (``ranks=True``): each run of tied values gets the mean of its ``w_linear``
-    entries (average ranks, or a fractional top-k mask at a tied boundary)."""
-    rows, n = x.shape
-    for chunk in numba.prange(n_chunks):
-        lo, hi = _chunk_bounds(rows, chunk, n_chunks)
-        sorted_values = np.empty(n)
-        for r in range(lo, hi):
-            _unpack_order(x[r], sign, keys[r], index_bits, perm[r], sorted_values)
-            if not ranks:
-                for i in range(n):
-                    out[r, i] = sign * sorted_values[i]
-                    block_end[r, i] = i + 1
-                    weights[r, i] = 1.0
-                continue
-            start = 0
-            while start < n:
-                end = start + 1
-                while end < n and sorted_values[end] == sorted_values[start]:
-                    end += 1
-                total = 0.0
-                for i in range(start, end):
-                    total += w_linear[i]
-                for i in range(start, end):
-                    out[r, perm[r, i]] = total / (end - start)
-                    block_end[r, i] = end
-                    weights[r, i] = 1.0 / (end - start)
-                start = end
-
-
-@kernel(parallel=True)
-def rank_vjp_rows(cotangent, values, kl, scale, perm, block_end, weights, grad):
-    """VJP of :func:`project_rows`: per block ``(h - weights * sum_B h) * scale`` with
+@kernel
+def _rank_vjp_range(cotangent, values, kl, scale, perm, block_end, weights, grad, lo, hi):
+    """VJP of :func:`_project_range`: per block ``(h - weights * sum_B h) * scale`` with
     ``h = cotangent`` ("l2") or ``cotangent * values`` ("kl", the chain rule through ``exp``)."""
-    rows, n = cotangent.shape
-    for r in numba.prange(rows):
+    n = cotangent.shape[1]
+    for r in range(lo, hi):
         start = 0
         while start < n:
             end = block_end[r, start]
@@ -276,11 +268,12 @@ def rank_vjp_rows(cotangent, values, kl, scale, perm, block_end, weights, grad):
             start = end
 
 
-@kernel(parallel=True)
-def rank_jvp_rows(tangent, values, kl, scale, perm, block_end, weights, out):
-    """JVP of :func:`project_rows`: per block ``t - sum_B(weights * t)`` (times ``values`` for "kl")."""
-    rows, n = tangent.shape
-    for r in numba.prange(rows):
+@kernel
+def _rank_jvp_range(tangent, values, kl, scale, perm, block_end, weights, out, lo, hi):
+    """JVP of :func:`_project_range`: per block ``t - sum_B(weights * t)`` (times ``values`` for
+    "kl")."""
+    n = tangent.shape[1]
+    for r in range(lo, hi):
         start = 0
         while start < n:
             end = block_end[r, start]
@@ -294,11 +287,11 @@ def rank_jvp_rows(tangent, values, kl, scale, perm, block_end, weights, out):
             start = end
 
 
-@kernel(parallel=True)
-def sort_vjp_rows(cotangent, perm, block_end, weights, grad):
-    """VJP of :func:`sort_rows`: ``grad[perm_i] = weights_i * sum_B cotangent`` per block."""
-    rows, n = cotangent.shape
-    for r in numba.prange(rows):
+@kernel
+def _sort_vjp_range(cotangent, perm, block_end, weights, grad, lo, hi):
+    """VJP of :func:`_sort_range`: ``grad[perm_i] = weights_i * sum_B cotangent`` per block."""
+    n = cotangent.shape[1]
+    for r in range(lo, hi):
         start = 0
         while start < n:
             end = block_end[r, start]
@@ -310,11 +303,11 @@ def sort_vjp_rows(cotangent, perm, block_end, weights, grad):
             start = end
 
 
-@kernel(parallel=True)
-def sort_jvp_rows(tangent, perm, block_end, weights, out):
-    """JVP of :func:`sort_rows`: every position of a block gets ``sum_B(weights * t[perm])``."""
-    rows, n = tangent.shape
-    for r in numba.prange(rows):
+@kernel
+def _sort_jvp_range(tangent, perm, block_end, weights, out, lo, hi):
+    """JVP of :func:`_sort_range`: every position of a block gets ``sum_B(weights * t[perm])``."""
+    n = tangent.shape[1]
+    for r in range(lo, hi):
         start = 0
         while start < n:
             end = block_end[r, start]
@@ -324,3 +317,98 @@ def sort_jvp_rows(tangent, perm, block_end, weights, out):
             for i in range(start, end):
                 out[r, i] = total
             start = end
+
+
+# --- the batch kernels: ``n_chunks`` contiguous row ranges in parallel --------------------------
+# Each range allocates its scratch once; a small batch skips the thread pool altogether
+# (:func:`run`), whose wake-up costs more than the rows themselves.
+
+
+@kernel
+def _chunk_bounds(rows, chunk, n_chunks):
+    lo = chunk * rows // n_chunks
+    hi = (chunk + 1) * rows // n_chunks
+    return lo, hi
+
+
+@kernel(parallel=True)
+def _sort_keys_chunks(x, sign, index_bits, keys, n_chunks):
+    for chunk in numba.prange(n_chunks):
+        lo, hi = _chunk_bounds(x.shape[0], chunk, n_chunks)
+        _sort_keys_range(x, sign, index_bits, keys, lo, hi)
+
+
+@kernel(parallel=True)
+def _project_chunks(x, keys, index_bits, scale, w, kl, out, perm, block_end, weights, n_chunks):
+    for chunk in numba.prange(n_chunks):
+        lo, hi = _chunk_bounds(x.shape[0], chunk, n_chunks)
+        _project_range(x, keys, index_bits, scale, w, kl, out, perm, block_end, weights, lo, hi)
+
+
+@kernel(parallel=True)
+def _sort_chunks(x, keys, index_bits, sign, y, kl, out, perm, block_end, weights, n_chunks):
+    for chunk in numba.prange(n_chunks):
+        lo, hi = _chunk_bounds(x.shape[0], chunk, n_chunks)
+        _sort_range(x, keys, index_bits, sign, y, kl, out, perm, block_end, weights, lo, hi)
+
+
+@kernel(parallel=True)
+def _hard_chunks(
+    x, keys, index_bits, sign, w_linear, ranks, out, perm, block_end, weights, n_chunks
+):
+    for chunk in numba.prange(n_chunks):
+        lo, hi = _chunk_bounds(x.shape[0], chunk, n_chunks)
+        _hard_range(
+            x, keys, index_bits, sign, w_linear, ranks, out, perm, block_end, weights, lo, hi
+        )
+
+
+@kernel(parallel=True)
+def _rank_vjp_chunks(cotangent, values, kl, scale, perm, block_end, weights, grad, n_chunks):
+    for chunk in numba.prange(n_chunks):
+        lo, hi = _chunk_bounds(cotangent.shape[0], chunk, n_chunks)
+        _rank_vjp_range(cotangent, values, kl, scale, perm, block_end, weights, grad, lo, hi)
+
+
+@kernel(parallel=True)
+def _rank_jvp_chunks(tangent, values, kl, scale, perm, block_end, weights, out, n_chunks):
+    for chunk in numba.prange(n_chunks):
+        lo, hi = _chunk_bounds(tangent.shape[0], chunk, n_chunks)
+        _rank_jvp_range(tangent, values, kl, scale, perm, block_end, weights, out, lo, hi)
+
+
+@kernel(parallel=True)
+def _sort_vjp_chunks(cotangent, perm, block_end, weights, grad, n_chunks):
+    for chunk in numba.prange(n_chunks):
+        lo, hi = _chunk_bounds(cotangent.shape[0], chunk, n_chunks)
+        _sort_vjp_range(cotangent, perm, block_end, weights, grad, lo, hi)
+
+
+@kernel(parallel=True)
+def _sort_jvp_chunks(tangent, perm, block_end, weights, out, n_chunks):
+    for chunk in numba.prange(n_chunks):
+        lo, hi = _chunk_bounds(tangent.shape[0], chunk, n_chunks)
+        _sort_jvp_range(tangent, perm, block_end, weights, out, lo, hi)
+
+
+_BATCH_KERNELS = {
+    "sort_keys": (_sort_keys_range, _sort_keys_chunks),
+    "project": (_project_range, _project_chunks),
+    "sort": (_sort_range, _sort_chunks),
+    "hard": (_hard_range, _hard_chunks),
+    "rank_vjp": (_rank_vjp_range, _rank_vjp_chunks),
+    "rank_jvp": (_rank_jvp_range, _rank_jvp_chunks),
+    "sort_vjp": (_sort_vjp_range, _sort_vjp_chunks),
+    "sort_jvp": (_sort_jvp_range, _sort_jvp_chunks),
+}
+
+
+def run(name, n_chunks, *args):
+    """Run batch kernel ``name`` over every row of its first argument: one serial call when
+    ``n_chunks`` is 1, else ``n_chunks`` row ranges on numba's threads (plain Python: it only
+    dispatches)."""
+    serial, parallel = _BATCH_KERNELS[name]
+    if n_chunks <= 1:
+        serial(*args, 0, args[0].shape[0])
+    else:
+        parallel(*args, n_chunks)

@@ -8,7 +8,7 @@ from typing import Literal
 
 import torch
 
-from rank_core.errors import ShapeMismatchError
+from rank_core.errors import RankTypeError, ShapeMismatchError
 from rank_core.validation import check_choice, check_in_range, check_k
 from rank_soft._inputs import Regularization
 from rank_soft.torch._functions import soft_rank, soft_sort, soft_topk_mask
@@ -17,6 +17,13 @@ __all__ = ["soft_median", "soft_ndcg", "soft_quantile", "spearman_loss"]
 
 Reduction = Literal["mean", "sum", "none"]
 _REDUCTIONS: tuple[Reduction, ...] = ("mean", "sum", "none")
+# computed in float32: float16 sums of squared ranks (~n^3 / 12) and exponential gains (2^16 - 1)
+# overflow, and float16/bfloat16 hold no rank above 2048 / 256 exactly; autograd casts back
+_HALF = (torch.float16, torch.bfloat16)
+
+
+def _widen(x: torch.Tensor) -> torch.Tensor:
+    return x.float() if x.dtype in _HALF else x
 
 
 def _reduce(values: torch.Tensor, reduction: Reduction) -> torch.Tensor:
@@ -29,6 +36,9 @@ def _reduce(values: torch.Tensor, reduction: Reduction) -> torch.Tensor:
 
 
 def _same_shape(a: torch.Tensor, b: torch.Tensor, names: tuple[str, str]) -> None:
+    for value, name in zip((a, b), names, strict=True):
+        if not isinstance(value, torch.Tensor):
+            raise RankTypeError(f"{name} must be a torch.Tensor, got {type(value).__name__}")
     if a.shape != b.shape:
         raise ShapeMismatchError(
             f"{names[0]} and {names[1]} must have the same shape, got {tuple(a.shape)} "
@@ -52,15 +62,16 @@ def spearman_loss(
     gradient. A row whose ranks are constant (n = 1, all ties) has no correlation: its loss is 1.
     """
     _same_shape(pred, target, ("pred", "target"))
-    soft = soft_rank(pred, regularization_strength, regularization, dim=dim)
-    hard = soft_rank(target.detach(), 0.0, dim=dim).to(soft.dtype)
+    soft = soft_rank(_widen(pred), regularization_strength, regularization, dim=dim)
+    hard = soft_rank(_widen(target.detach()), 0.0, dim=dim).to(soft.dtype)
     soft = soft - soft.mean(dim=dim, keepdim=True)
     hard = hard - hard.mean(dim=dim, keepdim=True)
     norms = soft.norm(dim=dim) * hard.norm(dim=dim)
     covariance = (soft * hard).sum(dim=dim)
     safe = torch.where(norms > 0, norms, torch.ones_like(norms))
     rho = torch.where(norms > 0, covariance / safe, torch.zeros_like(norms))
-    return _reduce(1.0 - rho, reduction)
+    loss = _reduce(1.0 - rho, reduction)
+    return loss.to(pred.dtype) if pred.dtype in _HALF else loss
 
 
 def soft_quantile(
@@ -121,12 +132,17 @@ def soft_ndcg(
 
     ``gain``: ``2^rel - 1`` (Burges et al.) or ``rel`` (trec_eval's ``ndcg``).
     ``k``: nDCG@k, each document's discounted gain weighted by the soft top-k mask of ``scores``
-    (the ideal DCG is the hard DCG@k). Rows with no relevant document score 0. At ``eps = 0``
-    it equals the hard nDCG with ties given their average rank. Use ``1 - soft_ndcg`` as a loss.
+    (the ideal DCG is the hard DCG@k; the mask is the "l2" one whatever ``regularization``).
+    Labels below 0 (trec_eval's -1 "judged non-relevant") gain 0, as in trec_eval. Rows with no
+    relevant document score 0. At ``eps = 0`` it equals the hard nDCG with ties given their
+    average rank. Use ``1 - soft_ndcg`` as a loss.
     """
     _same_shape(scores, relevance, ("scores", "relevance"))
     check_choice(gain, name="gain", choices=("exponential", "linear"))
+    dtype = scores.dtype
+    scores = _widen(scores)
     relevance = relevance.detach().to(scores.dtype if scores.is_floating_point() else torch.float64)
+    relevance = relevance.clamp(min=0.0)
     gains = torch.pow(2.0, relevance) - 1.0 if gain == "exponential" else relevance
     ranks = soft_rank(scores, regularization_strength, regularization, "descending", dim=dim)
     discounted = gains / torch.log2(1.0 + ranks)
@@ -141,5 +157,5 @@ def soft_ndcg(
     shape[dim] = cutoff
     ideal = (ideal_gains / torch.log2(positions).reshape(shape)).sum(dim=dim)
     safe = torch.where(ideal > 0, ideal, torch.ones_like(ideal))
-    ndcg = torch.where(ideal > 0, dcg / safe, torch.zeros_like(ideal))
-    return _reduce(ndcg, reduction)
+    ndcg = _reduce(torch.where(ideal > 0, dcg / safe, torch.zeros_like(ideal)), reduction)
+    return ndcg.to(dtype) if dtype in _HALF else ndcg

@@ -16,9 +16,11 @@ When to use which (the package README expands on this):
 
 from __future__ import annotations
 
+import numbers
+
 import torch
 
-from rank_core.errors import NonFiniteInputError, RankValueError
+from rank_core.errors import NonFiniteInputError, RankTypeError, RankValueError
 from rank_core.validation import check_choice, check_in_range, check_k
 from rank_soft._inputs import DIRECTIONS, Direction
 
@@ -35,13 +37,26 @@ def _positive(value: float, name: str) -> float:
     return check_in_range(value, name=name, low=0.0, low_inclusive=False)
 
 
-def _check_values(x: torch.Tensor) -> None:
+def _iterations(value: int) -> int:
+    """At least one Sinkhorn iteration: with none the kernel is not a transport plan at all."""
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool) and value < 1:
+        raise RankValueError(f"iterations must be >= 1, got {value}")
+    return check_k(value, name="iterations")
+
+
+def _check_values(x: torch.Tensor) -> torch.Tensor:
+    """``x`` validated (a non-empty real tensor, finite), integers and booleans as float64."""
+    if not isinstance(x, torch.Tensor):
+        raise RankTypeError(f"x must be a torch.Tensor, got {type(x).__name__}")
+    if x.is_complex():
+        raise RankTypeError(f"x must hold real numbers, got {x.dtype}")
     if x.ndim == 0 or x.numel() == 0:
         raise RankValueError(
             f"x must be a non-empty tensor with at least one dimension, got shape {tuple(x.shape)}"
         )
     if not bool(torch.isfinite(x).all()):
         raise NonFiniteInputError("x must be finite; drop or impute non-finite values first")
+    return x if x.is_floating_point() else x.to(torch.float64)
 
 
 def pairwise_sigmoid_rank(
@@ -54,7 +69,7 @@ def pairwise_sigmoid_rank(
     """``r_i = 1 + sum_{j != i} sigmoid((x_i - x_j) / temperature)`` (ascending; the sign flips
     for descending): ranks on the ``1..n`` scale, tending to the hard ranks as the temperature
     goes to 0 (ties to their average rank). O(n^2) time and memory."""
-    _check_values(x)
+    x = _check_values(x)
     tau = _positive(temperature, "temperature")
     check_choice(direction, name="direction", choices=DIRECTIONS)
     moved = x.movedim(dim, -1)
@@ -71,7 +86,7 @@ def neuralsort_permutation(
     sorting ``x`` descending along ``dim``, shape ``(..., n, n)`` with ``P @ x ~ sort_desc(x)``.
 
     ``P[i, :] = softmax(((n + 1 - 2 i) x - |x - x^T| 1) / temperature)`` for ``i = 1..n``."""
-    _check_values(x)
+    x = _check_values(x)
     tau = _positive(temperature, "temperature")
     moved = x.movedim(dim, -1)
     n = moved.shape[-1]
@@ -86,17 +101,24 @@ def softsort_permutation(
 ) -> torch.Tensor:
     """SoftSort (Prillo & Eisenschlos, ICML 2020): ``P[i, :] = softmax(-|sort_desc(x)_i - x| /
     temperature)``, shape ``(..., n, n)``; simpler and usually sharper than NeuralSort."""
-    _check_values(x)
+    x = _check_values(x)
     tau = _positive(temperature, "temperature")
     moved = x.movedim(dim, -1)
     ordered = torch.sort(moved, dim=-1, descending=True).values
     return torch.softmax(-(ordered.unsqueeze(-1) - moved.unsqueeze(-2)).abs() / tau, dim=-1)
 
 
-def _sinkhorn_plan(moved: torch.Tensor, strength: float, iterations: int) -> torch.Tensor:
-    """Entropic OT plan between the values (squashed to (0, 1) by a sigmoid of their z-scores,
-    as Cuturi et al. advise) and ``n`` uniform anchors on [0, 1], uniform marginals ``1/n``;
-    log-domain Sinkhorn, so any ``strength`` is stable."""
+def _sinkhorn_plan(
+    x: torch.Tensor, regularization_strength: float, iterations: int, dim: int
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """The validated values with ``dim`` moved last, and the entropic OT plan between them
+    (squashed to (0, 1) by a sigmoid of their z-scores, as Cuturi et al. advise) and ``n``
+    uniform anchors on [0, 1], uniform marginals ``1/n``; log-domain Sinkhorn, so any
+    ``regularization_strength`` is stable."""
+    x = _check_values(x)
+    strength = _positive(regularization_strength, "regularization_strength")
+    steps = _iterations(iterations)
+    moved = x.movedim(dim, -1)
     n = moved.shape[-1]
     centred = moved - moved.mean(dim=-1, keepdim=True)
     scale = centred.pow(2).mean(dim=-1, keepdim=True).sqrt()
@@ -107,10 +129,10 @@ def _sinkhorn_plan(moved: torch.Tensor, strength: float, iterations: int) -> tor
     log_marginal = -torch.log(torch.tensor(float(n), dtype=moved.dtype, device=moved.device))
     f = torch.zeros_like(moved)
     g = torch.zeros_like(moved)
-    for _ in range(iterations):
+    for _ in range(steps):
         f = log_marginal - torch.logsumexp(log_kernel + g.unsqueeze(-2), dim=-1)
         g = log_marginal - torch.logsumexp(log_kernel + f.unsqueeze(-1), dim=-2)
-    return torch.exp(log_kernel + f.unsqueeze(-1) + g.unsqueeze(-2))
+    return moved, torch.exp(log_kernel + f.unsqueeze(-1) + g.unsqueeze(-2))
 
 
 def sinkhorn_sort(
@@ -122,11 +144,7 @@ def sinkhorn_sort(
 ) -> torch.Tensor:
     """Soft ascending sort by optimal transport (Cuturi, Teboul & Vert, NeurIPS 2019):
     ``n * P^T x`` for the Sinkhorn plan ``P`` onto sorted anchors. O(n^2 * iterations)."""
-    _check_values(x)
-    strength = _positive(regularization_strength, "regularization_strength")
-    steps = check_k(iterations, name="iterations")
-    moved = x.movedim(dim, -1)
-    plan = _sinkhorn_plan(moved, strength, steps)
+    moved, plan = _sinkhorn_plan(x, regularization_strength, iterations, dim)
     n = moved.shape[-1]
     return (n * (plan.transpose(-1, -2) @ moved.unsqueeze(-1))).squeeze(-1).movedim(-1, dim)
 
@@ -139,11 +157,7 @@ def sinkhorn_rank(
     dim: int = -1,
 ) -> torch.Tensor:
     """Soft ascending ranks (``1..n`` scale) by optimal transport: ``n * P @ (1, ..., n)``."""
-    _check_values(x)
-    strength = _positive(regularization_strength, "regularization_strength")
-    steps = check_k(iterations, name="iterations")
-    moved = x.movedim(dim, -1)
-    plan = _sinkhorn_plan(moved, strength, steps)
+    moved, plan = _sinkhorn_plan(x, regularization_strength, iterations, dim)
     n = moved.shape[-1]
     positions = torch.arange(1, n + 1, dtype=moved.dtype, device=moved.device)
     return (n * (plan @ positions)).movedim(-1, dim)
