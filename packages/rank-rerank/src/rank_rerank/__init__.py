@@ -4,7 +4,8 @@ MaxSim (ColBERT late interaction) over ragged token vectors, dense rescoring, MM
 token pooling and Matryoshka refinement, on NumPy arrays with compiled kernels and BLAS; ONNX
 cross-encoders and ONNX ColBERT encoders in the ``[onnx]`` extra, and exporters from Hugging Face
 checkpoints in the ``[export]`` extra (``CrossEncoder``, ``ColBERTEncoder``, ``export_*`` import
-their runtimes lazily: ``import rank_rerank`` never needs them).
+their runtimes lazily: ``import rank_rerank`` never needs them). The original bindings' names live
+on in :mod:`rank_rerank.compat`, :mod:`rank_rerank.compat_onnx` and :mod:`rank_rerank.onnx_export`.
 """
 
 from rank_rerank.__about__ import __version__
@@ -19,6 +20,7 @@ from rank_rerank.compat import (
     maxsim_vecs,
     mmr_cosine,
 )
+from rank_rerank.compat_onnx import MaxSimEncoder, ONNXColBERTEncoder, ONNXCrossEncoder
 from rank_rerank.cross_encoder import CrossEncoder
 from rank_rerank.dense import cosine, dot, norm, rerank_dense
 from rank_rerank.diversity import dpp, mmr
@@ -33,6 +35,7 @@ from rank_rerank.maxsim import (
     maxsim_batch,
     rerank,
 )
+from rank_rerank.onnx_export import export_colbert_encoder, export_maxsim_to_onnx
 from rank_rerank.pooling import PooledTokens, PoolingMethod, pool_tokens, pool_tokens_batch
 from rank_rerank.results import RerankResult
 from rank_rerank.runs import rerank_run
@@ -42,6 +45,9 @@ __all__ = [
     "CrossEncoder",
     "DocumentEmbeddings",
     "MaxSimAlignment",
+    "MaxSimEncoder",
+    "ONNXColBERTEncoder",
+    "ONNXCrossEncoder",
     "PooledTokens",
     "PoolingMethod",
     "QueryTokens",
@@ -52,7 +58,9 @@ __all__ = [
     "dot",
     "dpp",
     "export_colbert",
+    "export_colbert_encoder",
     "export_cross_encoder",
+    "export_maxsim_to_onnx",
     "highlight",
     "highlight_matches_vecs",
     "matryoshka_rerank",

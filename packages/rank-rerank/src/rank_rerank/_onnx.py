@@ -37,6 +37,7 @@ __all__ = [
     "pad_batch",
     "report_truncation",
     "require_runtime",
+    "resolve_model_path",
 ]
 
 FORMAT = 1
@@ -129,6 +130,44 @@ class ModelDirectory:
         if not opened.tokenizer_file.is_file():
             raise RankValueError(f"{opened.tokenizer_file} is missing; {_how_to_export(kind)}")
         return opened
+
+
+def resolve_model_path(
+    path: str | os.PathLike[str], *, kind: Kind, quantized: bool | None
+) -> tuple[Path, bool]:
+    """``(model directory, quantized)`` for a model directory or one of its ONNX files.
+
+    The original bindings took the path of an ``.onnx`` file; this package loads the directory its
+    exporters write. A path to that directory's ``model.onnx`` (FP32) or ``model_int8.onnx``
+    (INT8) stands for the directory, with ``quantized`` taken from the file name (an explicit
+    ``quantized`` that contradicts it raises). Any other file, or an ONNX file without the
+    exporter's ``rank_rerank.json`` beside it, raises RankValueError saying how to export. A
+    directory is returned as it is (``quantized=None`` meaning FP32); :meth:`ModelDirectory.open`
+    checks it.
+    """
+    candidate = Path(path)
+    if not candidate.is_file():
+        return candidate, bool(quantized)
+    files = {MODEL_FILE: False, QUANTIZED_MODEL_FILE: True}
+    if candidate.name not in files:
+        raise RankValueError(
+            f"{candidate} is not a model file rank-rerank exported: a model is loaded from the "
+            f"directory its exporter writes ({MODEL_FILE}, {QUANTIZED_MODEL_FILE}, {TOKENIZER_FILE}, "
+            f"{CONFIG_FILE}), or from that directory's {MODEL_FILE} / {QUANTIZED_MODEL_FILE}; "
+            f"{_how_to_export(kind)}"
+        )
+    if not (candidate.parent / CONFIG_FILE).is_file():
+        raise RankValueError(
+            f"{candidate} has no {CONFIG_FILE} beside it: it is not in a model directory rank-rerank "
+            f"exported (a bare ONNX file lacks the tokenizer and settings to run it); {_how_to_export(kind)}"
+        )
+    from_name = files[candidate.name]
+    if quantized is not None and bool(quantized) != from_name:
+        raise RankValueError(
+            f"quantized={quantized!r} contradicts the file {candidate.name}: pass the directory "
+            f"{candidate.parent} with quantized=..., or the file alone"
+        )
+    return candidate.parent, from_name
 
 
 def load_tokenizer(directory: ModelDirectory) -> Any:

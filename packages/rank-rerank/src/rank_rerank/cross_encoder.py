@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from typing import Any, Literal, get_args
+from typing import Any, Literal, TypeVar, get_args
 
 import numpy as np
 from numpy.typing import NDArray
@@ -33,6 +33,7 @@ from rank_rerank._onnx import (
     pad_batch,
     report_truncation,
     require_runtime,
+    resolve_model_path,
 )
 
 __all__ = ["Activation", "CrossEncoder", "TruncationPolicy"]
@@ -42,6 +43,8 @@ __all__ = ["Activation", "CrossEncoder", "TruncationPolicy"]
 Activation = Literal["default", "sigmoid", "identity", "softmax"]
 
 _PROGRESS_FROM_PAIRS = 1_000
+
+_Encoder = TypeVar("_Encoder", bound="CrossEncoder")
 
 
 class CrossEncoder:
@@ -170,20 +173,8 @@ class CrossEncoder:
         when ``return_documents``; the first ``top_k`` only when given. No documents give ``[]``.
         Needs a one-label model (as sentence-transformers' ``rank``).
         """
-        if self.num_labels != 1:
-            raise RankValueError(
-                f"rank() needs a model with one label, this one has num_labels={self.num_labels}; "
-                "use predict() on (query, document) pairs"
-            )
         top_k = check_k(top_k, name="top_k", allow_none=True)
-        _check_text(query, name="query")
-        if isinstance(documents, str) or not isinstance(documents, Sequence | np.ndarray):
-            raise RankTypeError(f"documents must be a list of str, got {type(documents).__name__}")
-        for position, document in enumerate(documents):
-            _check_text(document, name=f"documents[{position}]", allow_empty=True)
-
-        pairs = [(query, document) for document in documents]
-        scores = self._activate(self._logits(pairs, batch_size, show_progress, name="documents"))
+        scores = self._document_scores(query, documents, batch_size, show_progress, method="rank")
         order = np.argsort(-scores, kind="stable")[:top_k]
         results: list[dict[str, Any]] = []
         for position in order.tolist():
@@ -192,6 +183,54 @@ class CrossEncoder:
                 result["text"] = documents[position]
             results.append(result)
         return results
+
+    @classmethod
+    def from_onnx(
+        cls: type[_Encoder], path: str | os.PathLike[str], *, quantized: bool | None = None, **options: Any
+    ) -> _Encoder:
+        """The original bindings' constructor: ``CrossEncoder(directory, quantized=..., **options)``.
+
+        ``path`` is an exported model directory or its ``model.onnx`` / ``model_int8.onnx`` (which
+        selects FP32 or INT8); ``options`` are the constructor's (``max_length``, ``batch_size``,
+        ``threads``, ``activation``, ``truncation`` ...). A bare ONNX file without the exporter's
+        ``rank_rerank.json`` and ``tokenizer.json`` beside it raises RankValueError.
+        """
+        require_runtime(f"{cls.__name__}.from_onnx")
+        directory, quantized = resolve_model_path(path, kind="cross-encoder", quantized=quantized)
+        return cls(directory, quantized=quantized, **options)
+
+    def score_batch(
+        self,
+        query: str,
+        documents: Sequence[str],
+        *,
+        batch_size: int | None = None,
+        show_progress: bool | None = None,
+    ) -> list[float]:
+        """The original bindings' batch scoring: one score per document, in input order, as a list.
+
+        The scores of :meth:`predict` on ``[(query, d) for d in documents]`` (with the model's
+        activation: sigmoid for one label). Needs a one-label model, as :meth:`rank`; no
+        documents give ``[]``.
+        """
+        return self._document_scores(query, documents, batch_size, show_progress, method="score_batch").tolist()
+
+    def _document_scores(
+        self, query: str, documents: Sequence[str], batch_size: int | None, show_progress: bool | None, *, method: str
+    ) -> NDArray[np.float32]:
+        """``(n,)`` scores of ``query`` with each of ``documents`` (one-label models only)."""
+        if self.num_labels != 1:
+            raise RankValueError(
+                f"{method}() needs a model with one label, this one has num_labels={self.num_labels}; "
+                "use predict() on (query, document) pairs"
+            )
+        _check_text(query, name="query")
+        if isinstance(documents, str) or not isinstance(documents, Sequence | np.ndarray):
+            raise RankTypeError(f"documents must be a list of str, got {type(documents).__name__}")
+        for position, document in enumerate(documents):
+            _check_text(document, name=f"documents[{position}]", allow_empty=True)
+        pairs = [(query, document) for document in documents]
+        return self._activate(self._logits(pairs, batch_size, show_progress, name="documents"))
 
     def _logits(
         self, pairs: list[tuple[str, str]], batch_size: int | None, show_progress: bool | None, *, name: str
