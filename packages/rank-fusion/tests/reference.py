@@ -31,8 +31,8 @@ RANK_METHODS = (
     "rbc",
 )
 SCORE_METHODS = ("sum", "min", "max", "med", "anz", "mnz", "gmnz", "wsum", "wmnz", "mixed")
-WEIGHTED = ("rrf", "w_bordafuse", "w_condorcet", "wsum", "wmnz", "mixed")
-NORMS = ("min-max", "min-max-inverted", "max", "sum", "zmuv", "rank", "borda")
+WEIGHTED = ("rrf", "w_bordafuse", "w_condorcet", "wsum", "wmnz", "mixed", "standardized")
+NORMS = ("min-max", "min-max-inverted", "max", "sum", "zmuv", "zscore", "rank", "borda", "l1")
 
 
 # ----------------------------------------------------------------------------- ordering
@@ -52,9 +52,13 @@ def ranked_output(fused: dict[str, float]) -> list[tuple[str, float]]:
 
 
 def normalize(
-    ranked: list[tuple[str, float]], norm: str | None, candidates: list[str]
+    ranked: list[tuple[str, float]],
+    norm: str | None,
+    candidates: list[str],
+    clip_range: tuple[float, float] = (-3.0, 3.0),
 ) -> dict[str, float]:
-    """One list's normalised scores; with ``"borda"`` every candidate gets a value."""
+    """One list's normalised scores; with ``"borda"`` every candidate gets a value.
+    ``clip_range``: the ``zscore`` normalisation's."""
     n = len(ranked)
     scores = [s for _, s in ranked]
     out: dict[str, float] = {}
@@ -85,6 +89,16 @@ def normalize(
         std = math.sqrt(sum((s - mean) ** 2 for s in scores) / n)
         for doc, s in ranked:
             out[doc] = (s - mean) / max(std, EPSILON)
+    elif norm == "zscore":
+        mean = sum(scores) / n
+        std = math.sqrt(sum((s - mean) ** 2 for s in scores) / n)
+        low, high = clip_range
+        for doc, s in ranked:
+            out[doc] = min(max((s - mean) / std, low), high) if std > EPSILON else 0.0
+    elif norm == "l1":
+        total = sum(abs(s) for s in scores)
+        for doc, s in ranked:
+            out[doc] = s / total if total > 0 else 0.0
     elif norm == "rank":
         for i, (doc, _) in enumerate(ranked):
             out[doc] = 1.0 - i / n
@@ -164,6 +178,7 @@ def fuse_lists(
     phi: float = 0.8,
     gamma: float = 1.0,
     sigma: float = 0.01,
+    clip_range: tuple[float, float] = (-3.0, 3.0),
     ranks: str = "position",
 ) -> dict[str, float]:
     """Fused score of every candidate of one query; ``lists`` are ``{doc: score}`` dicts."""
@@ -192,6 +207,8 @@ def fuse_lists(
             values = {doc: (1.0 - phi) * phi ** position[doc] for doc, _ in ranked}
         elif method in SCORE_METHODS:
             values = normalize(ranked, norm, candidates)
+        elif method == "standardized":
+            values = normalize(ranked, "zscore", candidates, clip_range)
         else:
             raise ValueError(f"no oracle for method {method!r}")
         contributions.append(values)
@@ -203,7 +220,7 @@ def fuse_lists(
         weighted = [weights[r] * contributions[r][doc] for r in held]
         count = len(held)
         total = sum(weighted)
-        if method in ("rrf", "bordafuse", "w_bordafuse", "rbc", "sum", "wsum"):
+        if method in ("rrf", "bordafuse", "w_bordafuse", "rbc", "sum", "wsum", "standardized"):
             value = total
         elif method in ("isr", "mnz"):
             value = total * count

@@ -47,6 +47,7 @@ SCORE_CASES: list[tuple[str, dict[str, Any]]] = [
     for method in ref.SCORE_METHODS
     for norm in (None, *ref.NORMS)
 ]
+SCORE_CASES += [("standardized", {}), ("standardized", {"clip_range": (-1.0, 0.5)})]
 CASES = RANK_CASES + SCORE_CASES
 #: results computed without rounding whatever the order of the runs (integer weights)
 EXACT = {"condorcet", "w_condorcet", "bordafuse", "w_bordafuse", "min", "max", "med"}

@@ -63,6 +63,20 @@ def test_rank_list_breaks_ties_by_doc_id_descending() -> None:
             {"norm": "zmuv"},
             {"a": 1 / math.sqrt(2 / 3), "b": 0.0 + 1.0, "c": -1 / math.sqrt(2 / 3), "d": -1.0},
         ),
+        # zscore: L1 is 3, 2, 1 (mean 2, sd sqrt(2/3)); L2 is 5, 4 (mean 4.5, sd 0.5)
+        (
+            "sum",
+            {"norm": "zscore"},
+            {"a": 1 / math.sqrt(2 / 3), "b": 0.0 + 1.0, "c": -1 / math.sqrt(2 / 3), "d": -1.0},
+        ),
+        ("standardized", {}, {"a": 1 / math.sqrt(2 / 3), "b": 1.0, "c": -1 / math.sqrt(2 / 3), "d": -1.0}),
+        ("standardized", {"clip_range": (-0.5, 1.0)}, {"a": 1.0, "b": 1.0, "c": -0.5, "d": -0.5}),
+        (
+            "standardized",
+            {"weights": [2, 1]},
+            {"a": 2 / math.sqrt(2 / 3), "b": 1.0, "c": -2 / math.sqrt(2 / 3), "d": -1.0},
+        ),
+        ("sum", {"norm": "l1"}, {"a": 0.5, "b": 1 / 3 + 5 / 9, "c": 1 / 6, "d": 4 / 9}),
         ("sum", {"norm": "rank"}, {"a": 1.0, "b": 2 / 3 + 1.0, "c": 1 / 3, "d": 0.5}),
         # borda: held 1 - i / 4; absent 0.5 - (n - 1) / 8: 0.25 in L1, 0.375 in L2
         ("sum", {"norm": "borda"}, {"a": 1.375, "b": 1.75, "c": 0.875, "d": 1.0}),
@@ -87,6 +101,13 @@ def test_floors() -> None:
     }
     assert ref.normalize([("a", 2.0), ("b", 2.0)], "sum", ["a", "b"]) == {"a": 0.0, "b": 0.0}
     assert ref.normalize([("a", 2.0), ("b", 2.0)], "zmuv", ["a", "b"]) == {"a": 0.0, "b": 0.0}
+    # zscore: no floor but a threshold: sd <= 1e-9 gives 0 (zmuv divides by 1e-9 instead)
+    tiny = [("a", 1.0 + 1e-10), ("b", 1.0)]
+    assert ref.normalize(tiny, "zscore", ["a", "b"]) == {"a": 0.0, "b": 0.0}
+    assert ref.normalize(tiny, "zmuv", ["a", "b"])["a"] == pytest.approx(0.05, rel=1e-5)
+    assert ref.normalize([("a", 2.0)], "zscore", ["a"]) == {"a": 0.0}
+    assert ref.normalize([("a", 0.0), ("b", 0.0)], "l1", ["a", "b"]) == {"a": 0.0, "b": 0.0}
+    assert ref.normalize([("a", 1.0), ("b", -3.0)], "l1", ["a", "b"]) == {"a": 0.25, "b": -0.75}
 
 
 def test_rrf_negated_scores_reads_ranks() -> None:

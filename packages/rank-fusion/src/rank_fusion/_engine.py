@@ -17,7 +17,8 @@ from rank_fusion._kernels.condorcet import condorcet_all
 from rank_fusion._kernels.online import DUPLICATE, NOT_SPLIT, fuse_one_query
 
 Norm = Literal[
-    "min-max", "min-max-inverted", "max", "sum", "zmuv", "rank", "borda", "l2", "dbsf", "opensearch-min-max"
+    "min-max", "min-max-inverted", "max", "sum", "zmuv", "zscore", "rank", "borda", "l1", "l2", "dbsf",
+    "opensearch-min-max",
 ]
 NORMS: dict[str | None, int] = {
     None: K.NORM_NONE,
@@ -26,8 +27,10 @@ NORMS: dict[str | None, int] = {
     "max": K.NORM_MAX,
     "sum": K.NORM_SUM,
     "zmuv": K.NORM_ZMUV,
+    "zscore": K.NORM_ZSCORE,
     "rank": K.NORM_RANK,
     "borda": K.NORM_BORDA,
+    "l1": K.NORM_L1,
     "l2": K.NORM_L2,
     "dbsf": K.NORM_DBSF,
     "opensearch-min-max": K.NORM_OPENSEARCH_MIN_MAX,
@@ -160,6 +163,7 @@ def _table_parameters(
     params: dict[str, float] | None, tables: list[NDArray[np.float64]] | None, n_lists: int
 ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.int64]]:
     values = np.zeros(K.N_PARAMS)
+    values[K.P_CLIP_LOW], values[K.P_CLIP_HIGH] = K.ZSCORE_CLIP
     for key, value in (params or {}).items():
         values[getattr(K, f"P_{key.upper()}")] = value
     sizes = np.array([t.size for t in tables] if tables else [0] * n_lists, dtype=np.int64)

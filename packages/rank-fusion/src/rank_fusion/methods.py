@@ -16,13 +16,20 @@ The fused order never depends on the order of the inputs: each list is ranked by
 (descending, ties by doc id descending, as in a ``Run``) and fused scores tie-break by doc id
 descending. Formulas, and what each method does with a doc missing from a list, are in the
 package README.
+
+``rrf``, ``isr``, ``dbsf`` and ``standardized`` also take the earlier Rust project's two-list call
+``rrf(a, b, k=60, top_k=None)``: when the second positional argument is a ranking (a list, tuple
+or mapping) rather than ``k``, the call goes to :mod:`rank_fusion.compat`, which has that
+project's semantics (0-based ranks, positions as given).
 """
 
 from __future__ import annotations
 
 import difflib
+import functools
 import inspect
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
 
 from rank_core import RankTypeError, RankValueError, Run
 from rank_core.validation import check_in_range, check_k
@@ -71,6 +78,7 @@ SPECS: dict[str, Spec] = {
     "wmnz": Spec(K.FROM_SCORE, K.COMBINE_WMNZ, uses_scores=True, weighted=True),
     "mixed": Spec(K.FROM_SCORE, K.COMBINE_MIXED, uses_scores=True, weighted=True),
     "dbsf": Spec(K.FROM_SCORE, K.COMBINE_SUM, uses_scores=True, weighted=True),
+    "standardized": Spec(K.FROM_SCORE, K.COMBINE_SUM, uses_scores=True, weighted=True),
     "relative_score": Spec(K.FROM_SCORE, K.COMBINE_SUM, uses_scores=True, weighted=True),
     "arithmetic_mean": Spec(K.FROM_SCORE, K.COMBINE_ARITHMETIC_MEAN, uses_scores=True, weighted=True),
     "geometric_mean": Spec(K.FROM_SCORE, K.COMBINE_GEOMETRIC_MEAN, uses_scores=True, weighted=True),
@@ -83,6 +91,38 @@ def _fuse(runs: Any, method: str, *, queries: QueryPolicy, **options: Any) -> Fu
     return run_method(coerce_lists(runs, queries=queries), method, SPECS[method], **options)
 
 
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def is_ranking_argument(value: Any) -> bool:
+    """Is ``value``, found where the original's ``b`` would be, a ranking (list, tuple, mapping)?"""
+    return isinstance(value, (list, tuple, Mapping))
+
+
+def _also_two_lists(function: F) -> F:
+    """Let ``function(runs, ...)`` also take the original bindings' ``function(a, b, ...)``.
+
+    A second positional argument that is a ranking (:func:`is_ranking_argument`) cannot be one
+    of ours (``k`` is a number; the others are keyword-only), so such a call goes to the
+    same-named function of :mod:`rank_fusion.compat` with all its arguments."""
+    name = function.__name__
+
+    @functools.wraps(function)
+    def method(runs: Any, *args: Any, **kwargs: Any) -> Any:
+        if args and is_ranking_argument(args[0]):
+            from rank_fusion import compat  # compat builds on this module
+
+            return compat.call_original(name, runs, *args, **kwargs)
+        return function(runs, *args, **kwargs)
+
+    method.__doc__ = inspect.cleandoc(function.__doc__ or "") + (
+        f"\n\nAlso takes the original Rust bindings' two-list call (``{name}(a, b, ...)``, one query's "
+        f"rankings): see :func:`rank_fusion.compat.{name}`."
+    )
+    return method  # type: ignore[return-value]
+
+
+@_also_two_lists
 def rrf(
     runs: Any,
     k: float = 60,
@@ -106,6 +146,7 @@ def rrf(
     return _fuse(runs, "rrf", queries=queries, weights=weights, params={"k": k}, ranks=ranks, top_k=top_k, depth=depth, name=name)
 
 
+@_also_two_lists
 def isr(runs: Any, *, top_k: int | None = None,
     depth: int | None = None, queries: QueryPolicy = "union", name: str | None = None) -> Fused:
     """Inverse square rank (Mourão et al., 2014): ``count(d) * sum_r 1 / rank_r(d) ** 2``."""
@@ -239,6 +280,7 @@ wmnz = _weighted_score_method("wmnz", "Weighted MNZ: ``(sum_r s_r(d)) * (sum of 
 mixed = _weighted_score_method("mixed", "Mixed: ``(sum_r w_r * s_r(d)) * sqrt(count(d))``.")
 
 
+@_also_two_lists
 def dbsf(
     runs: Any,
     *,
@@ -252,6 +294,43 @@ def dbsf(
     ``[mean - 3 sd, mean + 3 sd]`` (sample sd) to [0, 1], not clipped, then summed; a list of
     one score or of equal scores gives 0.5. ``weights`` multiply the normalised scores."""
     return _fuse(runs, "dbsf", queries=queries, norm="dbsf", weights=weights, top_k=top_k, depth=depth, name=name)
+
+
+def check_clip_range(clip_range: Any) -> dict[str, float]:
+    """``clip_range`` as the kernel's parameters: two finite reals, low <= high."""
+    if not isinstance(clip_range, (list, tuple)) or len(clip_range) != 2:
+        raise RankTypeError(f"clip_range must be a (low, high) pair of numbers, got {clip_range!r}")
+    low = check_in_range(clip_range[0], name="clip_range[0]")
+    high = check_in_range(clip_range[1], name="clip_range[1]")
+    if low > high:
+        raise RankValueError(f"clip_range must be (low, high) with low <= high, got {tuple(clip_range)!r}")
+    return {"clip_low": low, "clip_high": high}
+
+
+@_also_two_lists
+def standardized(
+    runs: Any,
+    *,
+    clip_range: tuple[float, float] = (-3.0, 3.0),
+    weights: Any = None,
+    top_k: int | None = None,
+    depth: int | None = None,
+    queries: QueryPolicy = "union",
+    name: str | None = None,
+) -> Fused:
+    """Standardised (z-score) fusion: ``sum_r w_r * clip((s_r(d) - mean_r) / sd_r, *clip_range)``.
+
+    CombSUM over z-scores (Montague & Aslam's ZMUV normalisation, population sd) clipped to
+    ``clip_range``: the normalisation ``norm="zscore"``, with its range. A list whose sd is at
+    most 1e-9 (one doc, equal scores) gives its docs 0; a doc missing from a list adds 0.
+    ``weights`` (default 1 each) multiply the clipped z-scores. With the default range this is
+    the earlier Rust project's ``dbsf`` (:func:`rank_fusion.compat.dbsf`), not Qdrant's DBSF
+    (:func:`dbsf`)."""
+    params = check_clip_range(clip_range)
+    return _fuse(
+        runs, "standardized", queries=queries, norm="zscore", weights=weights, params=params, top_k=top_k,
+        depth=depth, name=name,
+    )
 
 
 def relative_score(
@@ -317,9 +396,9 @@ METHODS = {
     "w_bordafuse": w_bordafuse, "condorcet": condorcet, "w_condorcet": w_condorcet, "rbc": rbc,
     "sum": comb_sum, "min": comb_min, "max": comb_max, "med": comb_med, "anz": comb_anz,
     "mnz": comb_mnz, "gmnz": comb_gmnz, "wsum": wsum, "wmnz": wmnz, "mixed": mixed, "dbsf": dbsf,
-    "relative_score": relative_score, "arithmetic_mean": arithmetic_mean, "geometric_mean": geometric_mean,
-    "harmonic_mean": harmonic_mean, "mapfuse": mapfuse, "posfuse": posfuse, "probfuse": probfuse,
-    "segfuse": segfuse, "slidefuse": slidefuse, "bayesfuse": bayesfuse,
+    "standardized": standardized, "relative_score": relative_score, "arithmetic_mean": arithmetic_mean,
+    "geometric_mean": geometric_mean, "harmonic_mean": harmonic_mean, "mapfuse": mapfuse, "posfuse": posfuse,
+    "probfuse": probfuse, "segfuse": segfuse, "slidefuse": slidefuse, "bayesfuse": bayesfuse,
 }
 
 
@@ -374,8 +453,9 @@ def normalize(
 
     ``method``: ``min-max`` (``(s - min) / (max - min)``, equal scores give 1.0),
     ``min-max-inverted`` (``(max - s) / (max - min)``, for distances), ``max`` (``s / max``),
-    ``sum`` (``(s - min) / sum(s - min)``), ``zmuv`` (``(s - mean) / sd``), ``rank``
-    (``1 - (rank - 1) / n``), ``borda`` (same as rank for one list), ``l2`` (``s / ||s||``),
+    ``sum`` (``(s - min) / sum(s - min)``), ``zmuv`` (``(s - mean) / sd``), ``zscore``
+    (``(s - mean) / sd`` clipped to [-3, 3], 0 when sd <= 1e-9), ``rank`` (``1 - (rank - 1) / n``),
+    ``borda`` (same as rank for one list), ``l1`` (``s / sum(|s|)``), ``l2`` (``s / ||s||``),
     ``dbsf`` (Qdrant's mean +- 3 sd) or ``opensearch-min-max``; see the README for the floors.
     """
     return _fuse([run], "sum", queries=queries, norm=method, name=name or (run.name if isinstance(run, Run) else None))

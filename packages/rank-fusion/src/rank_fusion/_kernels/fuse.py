@@ -28,6 +28,8 @@ NORM_BORDA = 7
 NORM_L2 = 8
 NORM_DBSF = 9
 NORM_OPENSEARCH_MIN_MAX = 10
+NORM_ZSCORE = 11  # z-score clipped to [P_CLIP_LOW, P_CLIP_HIGH]; 0 when sd <= EPSILON
+NORM_L1 = 12
 
 # ---- contributions of one list to one candidate
 FROM_SCORE = 0
@@ -65,7 +67,11 @@ P_GAMMA = 2  # gmnz's exponent
 P_SIGMA = 3  # logn_isr's sigma
 P_WINDOW = 4  # slidefuse's half window
 P_SEGMENTS = 5  # probfuse's number of segments
-N_PARAMS = 6
+P_CLIP_LOW = 6  # the zscore normalisation's clipping range
+P_CLIP_HIGH = 7
+N_PARAMS = 8
+#: the zscore normalisation's default clipping range (``standardized``'s ``clip_range``)
+ZSCORE_CLIP = (-3.0, 3.0)
 
 #: ranx's floor for max / sum / zmuv denominators.
 EPSILON = 1e-9
@@ -112,12 +118,20 @@ def _normalizer(norm, scores, first, n):
     if norm == NORM_L2:
         norm_2 = math.sqrt(squares)
         return 0.0, norm_2 if norm_2 > 0.0 else 1.0, False, 0.0  # all-zero scores stay 0
+    if norm == NORM_L1:
+        norm_1 = 0.0
+        for row in range(first, first + n):
+            norm_1 += abs(scores[row])
+        return 0.0, norm_1 if norm_1 > 0.0 else 1.0, False, 0.0  # all-zero scores stay 0
     mean = total / n
     deviation = 0.0
     for row in range(first, first + n):
         deviation += (scores[row] - mean) ** 2
     if norm == NORM_ZMUV:
         return mean, max(math.sqrt(deviation / n), EPSILON), False, 0.0
+    if norm == NORM_ZSCORE:  # population sd; a list whose sd is <= EPSILON gives 0 (not clipped)
+        std = math.sqrt(deviation / n)
+        return mean, std if std > EPSILON else 0.0, False, 0.0
     # NORM_DBSF (Qdrant): sample sd; [mean - 3 sd, mean + 3 sd] maps to [0, 1], no clipping;
     # a single score or equal scores give 0.5
     if n == 1:
@@ -274,6 +288,8 @@ def fuse_query(q, starts, lengths, scores, ranks, row_candidate, n_candidates, n
                     s = degenerate
                 else:
                     s = (shift - s) / scale if invert else (s - shift) / scale
+                    if norm == NORM_ZSCORE:
+                        s = min(max(s, params[P_CLIP_LOW]), params[P_CLIP_HIGH])
                 if norm == NORM_OPENSEARCH_MIN_MAX and s == 0.0:
                     s = OPENSEARCH_MIN_SCORE
             position = float(i) if ranks.size == 0 else ranks[row]
