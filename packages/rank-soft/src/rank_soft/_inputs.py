@@ -34,24 +34,33 @@ class Rows:
     array: NDArray[Any]
     moved_shape: tuple[int, ...]
     axis: int
+    largest: float  # max |value|, from the finiteness check
 
     @property
     def n(self) -> int:
         return self.array.shape[1]
 
+    @property
+    def _axis_is_last(self) -> bool:
+        return self.axis == len(self.moved_shape) - 1
+
     def restore(self, rows: NDArray[Any]) -> NDArray[Any]:
         """A ``(rows, n)`` result in the caller's shape, the operator axis back in place."""
-        return np.moveaxis(rows.reshape(self.moved_shape), -1, self.axis)
+        shaped = rows.reshape(self.moved_shape)
+        return shaped if self._axis_is_last else np.moveaxis(shaped, -1, self.axis)
 
-    def like(self, other: Any, *, name: str) -> NDArray[np.float64]:
-        """A cotangent/tangent of the same shape as the input, as float64 ``(rows, n)``."""
-        array = _real_array(other, name=name, dtype=np.float64)
-        expected = np.moveaxis(np.empty(self.moved_shape, dtype=np.uint8), -1, self.axis).shape
-        if array.shape != expected:
+    def like(self, other: Any, *, name: str) -> NDArray[np.floating[Any]]:
+        """A cotangent/tangent of the same shape as the input, as ``(rows, n)`` in its own
+        working dtype (float32 stays float32: no copy for the common case)."""
+        array = _working_array(other, name=name)
+        expected = list(self.moved_shape)
+        expected.insert(self.axis, expected.pop())
+        if array.shape != tuple(expected):
             raise ShapeMismatchError(
-                f"{name} must have the input's shape {expected}, got {array.shape}"
+                f"{name} must have the input's shape {tuple(expected)}, got {array.shape}"
             )
-        rows = np.ascontiguousarray(np.moveaxis(array, self.axis, -1).reshape(self.array.shape))
+        moved = array if self._axis_is_last else np.moveaxis(array, self.axis, -1)
+        rows = np.ascontiguousarray(moved.reshape(self.array.shape))
         _check_finite(rows, name=name)
         return rows
 
@@ -59,6 +68,18 @@ class Rows:
 def working_dtype(dtype: np.dtype[Any]) -> type[np.floating[Any]]:
     """float32 stays float32 (float16 is computed in float32); everything else is float64."""
     return np.float32 if dtype in (np.float16, np.float32) else np.float64
+
+
+_WORKING_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+def _working_array(values: Any, *, name: str) -> NDArray[np.floating[Any]]:
+    """``values`` as an array of real numbers in its working dtype (float32 or float64); a float32
+    or float64 array is returned as it is (the per-call cost matters for small torch batches)."""
+    if isinstance(values, np.ndarray) and values.dtype in _WORKING_DTYPES:
+        return values
+    array = _real_array(values, name=name)
+    return array.astype(working_dtype(array.dtype), copy=False)
 
 
 def _real_array(values: Any, *, name: str, dtype: Any = None) -> NDArray[Any]:
@@ -75,21 +96,25 @@ def _real_array(values: Any, *, name: str, dtype: Any = None) -> NDArray[Any]:
     return array if dtype is None else array.astype(dtype, copy=False)
 
 
-def _check_finite(rows: NDArray[Any], *, name: str) -> None:
-    finite = np.isfinite(rows)
-    if not finite.all():
-        flat = int(np.flatnonzero(~finite)[0])
+def _check_finite(rows: NDArray[Any], *, name: str) -> float:
+    """Raise on the first NaN/inf, naming its row and position; return max |value|.
+
+    Two reductions and no temporary array: NaN propagates through min/max and infinities are
+    extremes, so the element-wise scan only runs to locate a value already known to be bad."""
+    low, high = float(rows.min()), float(rows.max())
+    if not (math.isfinite(low) and math.isfinite(high)):
+        flat = int(np.flatnonzero(~np.isfinite(rows))[0])
         row, col = divmod(flat, rows.shape[1])
         raise NonFiniteInputError(
             f"{name} must be finite, found {rows[row, col]} at row {row}, position {col} "
             "of the operator axis; drop or impute non-finite values first"
         )
+    return max(-low, high)
 
 
 def as_rows(values: Any, *, axis: int, name: str = "x") -> Rows:
     """Validate ``values`` (non-empty, real, finite) and view it as ``(rows, n)`` along ``axis``."""
-    array = _real_array(values, name=name)
-    array = array.astype(working_dtype(array.dtype), copy=False)
+    array = _working_array(values, name=name)
     if array.ndim == 0:
         raise RankValueError(f"{name} must have at least one dimension, got a scalar")
     if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)):
@@ -99,10 +124,10 @@ def as_rows(values: Any, *, axis: int, name: str = "x") -> Rows:
     if array.size == 0:
         raise RankValueError(f"{name} is empty (shape {array.shape}): nothing to sort or rank")
     axis = int(axis) % array.ndim
-    moved = np.moveaxis(array, axis, -1)
+    moved = array if axis == array.ndim - 1 else np.moveaxis(array, axis, -1)
     rows = np.ascontiguousarray(moved.reshape(-1, moved.shape[-1]))
-    _check_finite(rows, name=name)
-    return Rows(rows, moved.shape, axis)
+    largest = _check_finite(rows, name=name)
+    return Rows(rows, moved.shape, axis, largest)
 
 
 def check_options(
@@ -119,6 +144,6 @@ def inverse_strength(strength: float, rows: Rows) -> float:
     if strength == 0.0:
         return 0.0
     inverse = 1.0 / strength
-    largest = float(np.max(np.abs(rows.array))) + rows.n
+    largest = rows.largest + rows.n
     scale = largest * rows.n * inverse
     return inverse if math.isfinite(scale) and scale < _LARGEST_SAFE_SCALE else 0.0

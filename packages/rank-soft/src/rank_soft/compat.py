@@ -46,8 +46,8 @@ def _centred_ranks(
         )
     soft = SoftRank(predictions, regularization_strength, regularization, axis=axis)
     target_rows = as_rows(targets, axis=axis, name="targets")
-    ranks = soft._values64
-    hard = SoftRank(target_rows.array, 0.0)._values64
+    ranks = soft._values.astype(np.float64)
+    hard = SoftRank(target_rows.array, 0.0)._values.astype(np.float64)
     centred = ranks - ranks.mean(axis=1, keepdims=True)
     target_centred = hard - hard.mean(axis=1, keepdims=True)
     return soft, centred, target_centred

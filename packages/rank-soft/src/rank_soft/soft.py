@@ -49,8 +49,9 @@ __all__ = [
 
 
 # Below this many values a batch runs serially: waking numba's threads costs more than the rows
-# (measured on 2 cores: XXX).
-_PARALLEL_MIN_VALUES = 1 << 14
+# (2 idle cores, soft rank + VJP: (16, 100) 150 us serial vs 190 us on 2 threads; (64, 100)
+# 337 vs 296 us), and far more on a loaded machine, where a parallel region waits for its workers.
+_PARALLEL_MIN_VALUES = 1 << 12
 
 
 def _chunks(rows: Rows) -> int:
@@ -74,70 +75,84 @@ def _sorted_keys(rows: Rows, multiplier: float) -> tuple[NDArray[np.uint64], int
 
 
 class _Projection(abc.ABC):
-    """A computed projection and its linearisation (saved permutation, blocks and weights)."""
+    """A computed projection and its linearisation (saved permutation, blocks and, for "kl",
+    weights). Outputs, VJPs and JVPs are stored in the input's (float32/float64) dtype."""
 
     _rows: Rows
-    _values64: NDArray[np.float64]
-    _perm: NDArray[np.intp]
-    _block_end: NDArray[np.intp]
+    _values: NDArray[np.floating[Any]]
+    _perm: NDArray[np.int32]
+    _block_end: NDArray[np.int32]
     _weights: NDArray[np.float64]
+    _kl: bool  # the block weights are "kl" softmaxes, stored in _weights (else 1/|B|)
+    _vjp_reads_values: bool  # the VJP/JVP read _values ("kl" ranks: the chain rule through exp)
 
-    def _allocate(self, rows: Rows) -> None:
+    def _allocate(self, rows: Rows, kl: bool) -> None:
+        # Fresh large arrays cost page faults comparable to the projection itself: the
+        # permutation and block ends are int32, and "l2" stores no weights (one scratch row).
         shape = rows.array.shape
         self._rows = rows
-        self._values64 = np.empty(shape)
-        self._perm = np.empty(shape, dtype=np.intp)
-        self._block_end = np.empty(shape, dtype=np.intp)
-        self._weights = np.empty(shape)
+        self._kl = kl
+        self._vjp_reads_values = False
+        self._values = np.empty(shape, dtype=rows.array.dtype)
+        self._perm = np.empty(shape, dtype=np.int32)
+        self._block_end = np.empty(shape, dtype=np.int32)
+        self._weights = np.empty(shape if kl else (1, shape[1]))
 
     @property
     def values(self) -> NDArray[np.floating[Any]]:
-        """The operator's output, in the input's shape and (float32/float64) dtype."""
-        return self._rows.restore(self._values64.astype(self._rows.array.dtype))
+        """The operator's output, in the input's shape and (float32/float64) dtype: the computed
+        array itself, or a copy where the VJP reads it (so changing it cannot change a gradient)."""
+        values = self._values.copy() if self._vjp_reads_values else self._values
+        return self._rows.restore(values)
 
     def vjp(self, cotangent: ArrayLike) -> NDArray[np.floating[Any]]:
         """``J^T cotangent`` (the gradient of ``<cotangent, output>``), O(n) per row."""
-        grad = np.empty(self._rows.array.shape)
+        grad = np.empty_like(self._rows.array)
         self._vjp(self._rows.like(cotangent, name="cotangent"), grad)
-        return self._rows.restore(grad.astype(self._rows.array.dtype))
+        return self._rows.restore(grad)
 
     def jvp(self, tangent: ArrayLike) -> NDArray[np.floating[Any]]:
         """``J tangent`` (the directional derivative of the output), O(n) per row."""
-        out = np.empty(self._rows.array.shape)
+        out = np.empty_like(self._rows.array)
         self._jvp(self._rows.like(tangent, name="tangent"), out)
-        return self._rows.restore(out.astype(self._rows.array.dtype))
+        return self._rows.restore(out)
 
     @abc.abstractmethod
-    def _vjp(self, cotangent: NDArray[np.float64], grad: NDArray[np.float64]) -> None: ...
+    def _vjp(
+        self, cotangent: NDArray[np.floating[Any]], grad: NDArray[np.floating[Any]]
+    ) -> None: ...
 
     @abc.abstractmethod
-    def _jvp(self, tangent: NDArray[np.float64], out: NDArray[np.float64]) -> None: ...
+    def _jvp(self, tangent: NDArray[np.floating[Any]], out: NDArray[np.floating[Any]]) -> None: ...
 
 
 class _RankLike(_Projection):
     """``P(scale * x, w)`` (``exp`` of it for "kl"): soft ranks and the soft top-k mask."""
 
     def _project(self, rows: Rows, scale: float, w: NDArray[np.float64], kl: bool) -> None:
-        """``w`` is the vertex (linear scale); its log is taken for "kl"."""
-        self._allocate(rows)
-        self._kl = kl
+        """``w`` is the vertex (linear scale); its log is taken for "kl". ``scale = 0`` is the
+        hard limit, whose Jacobian is 0 (uniform weights, never read)."""
+        hard = scale == 0.0
+        self._allocate(rows, kl and not hard)
+        self._vjp_reads_values = self._kl
         self._scale = scale
-        args = (self._values64, self._perm, self._block_end, self._weights)
         chunks = _chunks(rows)
-        if scale == 0.0:
+        if hard:
             keys, bits = _sorted_keys(rows, self._sign)
-            projection.run("hard", chunks, rows.array, keys, bits, self._sign, w, True, *args)
+            outputs = (self._values, self._perm, self._block_end)
+            projection.run("hard", chunks, rows.array, keys, bits, self._sign, w, True, *outputs)
         else:
             keys, bits = _sorted_keys(rows, scale)
             log_w = np.log(w) if kl else w
-            projection.run("project", chunks, rows.array, keys, bits, scale, log_w, kl, *args)
+            outputs = (self._values, self._perm, self._block_end, self._weights)
+            projection.run("project", chunks, rows.array, keys, bits, scale, log_w, kl, *outputs)
 
-    def _vjp(self, cotangent: NDArray[np.float64], grad: NDArray[np.float64]) -> None:
+    def _vjp(self, cotangent: NDArray[np.floating[Any]], grad: NDArray[np.floating[Any]]) -> None:
         projection.run(
             "rank_vjp",
             _chunks(self._rows),
             cotangent,
-            self._values64,
+            self._values,
             self._kl,
             self._scale,
             self._perm,
@@ -146,12 +161,12 @@ class _RankLike(_Projection):
             grad,
         )
 
-    def _jvp(self, tangent: NDArray[np.float64], out: NDArray[np.float64]) -> None:
+    def _jvp(self, tangent: NDArray[np.floating[Any]], out: NDArray[np.floating[Any]]) -> None:
         projection.run(
             "rank_jvp",
             _chunks(self._rows),
             tangent,
-            self._values64,
+            self._values,
             self._kl,
             self._scale,
             self._perm,
@@ -226,29 +241,27 @@ class SoftSort(_Projection):
             regularization_strength, regularization, direction
         )
         rows = as_rows(x, axis=axis)
-        self._allocate(rows)
         sign = -1.0 if direction == "ascending" else 1.0
         inverse = inverse_strength(strength, rows)
-        args = (self._values64, self._perm, self._block_end, self._weights)
+        self._allocate(rows, regularization == "kl" and inverse != 0.0)
         keys, bits = _sorted_keys(rows, sign)
         chunks = _chunks(rows)
         if inverse == 0.0:
             unused = np.empty(rows.n)
-            projection.run("hard", chunks, rows.array, keys, bits, sign, unused, False, *args)
+            outputs = (self._values, self._perm, self._block_end)
+            projection.run("hard", chunks, rows.array, keys, bits, sign, unused, False, *outputs)
         else:
             y = np.arange(rows.n, 0, -1, dtype=np.float64) * inverse
-            kl = regularization == "kl"
-            projection.run("sort", chunks, rows.array, keys, bits, sign, y, kl, *args)
+            outputs = (self._values, self._perm, self._block_end, self._weights)
+            projection.run("sort", chunks, rows.array, keys, bits, sign, y, self._kl, *outputs)
 
-    def _vjp(self, cotangent: NDArray[np.float64], grad: NDArray[np.float64]) -> None:
-        chunks = _chunks(self._rows)
-        projection.run(
-            "sort_vjp", chunks, cotangent, self._perm, self._block_end, self._weights, grad
-        )
+    def _vjp(self, cotangent: NDArray[np.floating[Any]], grad: NDArray[np.floating[Any]]) -> None:
+        arrays = (self._perm, self._block_end, self._weights, grad)
+        projection.run("sort_vjp", _chunks(self._rows), cotangent, self._kl, *arrays)
 
-    def _jvp(self, tangent: NDArray[np.float64], out: NDArray[np.float64]) -> None:
-        chunks = _chunks(self._rows)
-        projection.run("sort_jvp", chunks, tangent, self._perm, self._block_end, self._weights, out)
+    def _jvp(self, tangent: NDArray[np.floating[Any]], out: NDArray[np.floating[Any]]) -> None:
+        arrays = (self._perm, self._block_end, self._weights, out)
+        projection.run("sort_jvp", _chunks(self._rows), tangent, self._kl, *arrays)
 
 
 def soft_rank(

@@ -13,12 +13,15 @@ The primal solution is ``s - v``, written ``(s_i - mean_s) + mean_w`` per block 
 log-sum-exp for "kl"), which is exact for singleton blocks and avoids the cancellation of
 ``s_i - (s_i - w_i)`` when ``s`` is large (small epsilon).
 
-Each forward also records, per sorted position, the end of its block and its weight in the
-block's derivative -- ``1/|B|`` for "l2", ``softmax`` over the differentiated side of the block
-for "kl" -- so that every VJP and JVP is one O(n) pass (the Jacobian of the primal with respect
-to the differentiated side is block-diagonal: ``I - 1 weights^T`` per block).
+Each forward also records, per sorted position, the end of its block and, for "kl", its weight
+in the block's derivative (``softmax`` over the differentiated side of the block; "l2"'s is
+``1/|B|``, not stored), so that every VJP and JVP is one O(n) pass (the Jacobian of the primal
+with respect to the differentiated side is block-diagonal: ``I - 1 weights^T`` per block). The
+permutation and block ends are int32 and "l2" keeps no weights: on large batches the time goes
+to the kernel's page faults on fresh memory as much as to the arithmetic.
 
-All work is in float64 whatever the input dtype. Each batch operation is a serial kernel over a
+All arithmetic is in float64 whatever the input dtype; outputs are stored in the caller's
+(float32 or float64) dtype. Each batch operation is a serial kernel over a
 range of rows (``_*_range``) and a parallel one over ``n_chunks`` contiguous ranges
 (``_*_chunks``); :func:`run` picks one (``rank_soft.soft`` decides the chunk count). Every row is
 solved independently, so results do not depend on the thread count.
@@ -100,9 +103,6 @@ def _isotonic(s, w, kl, side, primal, block_end, weights, starts, sum_s, sum_w, 
         elif side == _W_SIDE:
             for i in range(start, end):
                 weights[i] = math.exp(w[i] - mean_w)
-        else:
-            for i in range(start, end):
-                weights[i] = share
 
 
 @kernel
@@ -161,6 +161,13 @@ def _unpack_order(x, sign, keys, index_bits, perm, sorted_values):
 
 
 @kernel
+def _weights_row(weights, r):
+    """Row ``r`` of the "kl" weights; without them (uniform "l2" weights) ``weights`` is one
+    scratch row that :func:`_isotonic` never writes."""
+    return weights[r] if weights.shape[0] > 1 else weights[0]
+
+
+@kernel
 def _project_range(x, keys, index_bits, scale, w, kl, out, perm, block_end, weights, lo, hi):
     """Soft rank / soft top-k of rows ``lo..hi``: ``P(scale * x, w)`` (``exp`` of it for "kl").
 
@@ -177,7 +184,8 @@ def _project_range(x, keys, index_bits, scale, w, kl, out, perm, block_end, weig
     count = np.empty(n)
     for r in range(lo, hi):
         _unpack_order(x[r], scale, keys[r], index_bits, perm[r], s)
-        _isotonic(s, w, kl, side, primal, block_end[r], weights[r], starts, sum_s, sum_w, count)
+        row_weights = _weights_row(weights, r)
+        _isotonic(s, w, kl, side, primal, block_end[r], row_weights, starts, sum_s, sum_w, count)
         for i in range(n):
             value = math.exp(primal[i]) if kl else primal[i]
             out[r, perm[r, i]] = value
@@ -207,7 +215,7 @@ def _sort_range(x, keys, index_bits, sign, y, kl, out, perm, block_end, weights,
             side,
             primal,
             block_end[r],
-            weights[r],
+            _weights_row(weights, r),
             starts,
             sum_s,
             sum_w,
@@ -218,7 +226,7 @@ def _sort_range(x, keys, index_bits, sign, y, kl, out, perm, block_end, weights,
 
 
 @kernel
-def _hard_range(x, keys, index_bits, sign, w_linear, ranks, out, perm, block_end, weights, lo, hi):
+def _hard_range(x, keys, index_bits, sign, w_linear, ranks, out, perm, block_end, lo, hi):
     """The epsilon -> 0 limits of rows ``lo..hi``. Sort (``ranks=False``): the sorted values,
     singleton blocks. Rank / top-k (``ranks=True``): each run of tied values gets the mean of its
     ``w_linear`` entries (average ranks, or a fractional top-k mask at a tied boundary)."""
@@ -230,7 +238,6 @@ def _hard_range(x, keys, index_bits, sign, w_linear, ranks, out, perm, block_end
             for i in range(n):
                 out[r, i] = sign * sorted_values[i]
                 block_end[r, i] = i + 1
-                weights[r, i] = 1.0
             continue
         start = 0
         while start < n:
@@ -243,77 +250,89 @@ def _hard_range(x, keys, index_bits, sign, w_linear, ranks, out, perm, block_end
             for i in range(start, end):
                 out[r, perm[r, i]] = total / (end - start)
                 block_end[r, i] = end
-                weights[r, i] = 1.0 / (end - start)
             start = end
 
 
 @kernel
 def _rank_vjp_range(cotangent, values, kl, scale, perm, block_end, weights, grad, lo, hi):
     """VJP of :func:`_project_range`: per block ``(h - weights * sum_B h) * scale`` with
-    ``h = cotangent`` ("l2") or ``cotangent * values`` ("kl", the chain rule through ``exp``)."""
+    ``h = cotangent`` and ``weights = 1/|B|`` ("l2"), or ``h = cotangent * values`` (the chain
+    rule through ``exp``) and the stored softmax weights ("kl")."""
     n = cotangent.shape[1]
     for r in range(lo, hi):
         start = 0
         while start < n:
             end = block_end[r, start]
+            uniform = 1.0 / (end - start)
             total = 0.0
             for i in range(start, end):
                 j = perm[r, i]
-                h = cotangent[r, j] * values[r, j] if kl else cotangent[r, j]
-                total += h
+                h = np.float64(cotangent[r, j])
+                total += h * np.float64(values[r, j]) if kl else h
             for i in range(start, end):
                 j = perm[r, i]
-                h = cotangent[r, j] * values[r, j] if kl else cotangent[r, j]
-                grad[r, j] = (h - weights[r, i] * total) * scale
+                h = np.float64(cotangent[r, j])
+                if kl:
+                    grad[r, j] = (h * np.float64(values[r, j]) - weights[r, i] * total) * scale
+                else:
+                    grad[r, j] = (h - uniform * total) * scale
             start = end
 
 
 @kernel
 def _rank_jvp_range(tangent, values, kl, scale, perm, block_end, weights, out, lo, hi):
     """JVP of :func:`_project_range`: per block ``t - sum_B(weights * t)`` (times ``values`` for
-    "kl")."""
+    "kl"; ``weights = 1/|B|`` for "l2")."""
     n = tangent.shape[1]
     for r in range(lo, hi):
         start = 0
         while start < n:
             end = block_end[r, start]
+            uniform = 1.0 / (end - start)
             total = 0.0
             for i in range(start, end):
-                total += weights[r, i] * tangent[r, perm[r, i]]
+                share = weights[r, i] if kl else uniform
+                total += share * np.float64(tangent[r, perm[r, i]])
             for i in range(start, end):
                 j = perm[r, i]
-                d = (tangent[r, j] - total) * scale
-                out[r, j] = d * values[r, j] if kl else d
+                d = (np.float64(tangent[r, j]) - total) * scale
+                out[r, j] = d * np.float64(values[r, j]) if kl else d
             start = end
 
 
 @kernel
-def _sort_vjp_range(cotangent, perm, block_end, weights, grad, lo, hi):
-    """VJP of :func:`_sort_range`: ``grad[perm_i] = weights_i * sum_B cotangent`` per block."""
+def _sort_vjp_range(cotangent, kl, perm, block_end, weights, grad, lo, hi):
+    """VJP of :func:`_sort_range`: ``grad[perm_i] = weights_i * sum_B cotangent`` per block
+    (``weights = 1/|B|`` for "l2")."""
     n = cotangent.shape[1]
     for r in range(lo, hi):
         start = 0
         while start < n:
             end = block_end[r, start]
+            uniform = 1.0 / (end - start)
             total = 0.0
             for i in range(start, end):
-                total += cotangent[r, i]
+                total += np.float64(cotangent[r, i])
             for i in range(start, end):
-                grad[r, perm[r, i]] = weights[r, i] * total
+                share = weights[r, i] if kl else uniform
+                grad[r, perm[r, i]] = share * total
             start = end
 
 
 @kernel
-def _sort_jvp_range(tangent, perm, block_end, weights, out, lo, hi):
-    """JVP of :func:`_sort_range`: every position of a block gets ``sum_B(weights * t[perm])``."""
+def _sort_jvp_range(tangent, kl, perm, block_end, weights, out, lo, hi):
+    """JVP of :func:`_sort_range`: every position of a block gets ``sum_B(weights * t[perm])``
+    (``weights = 1/|B|`` for "l2")."""
     n = tangent.shape[1]
     for r in range(lo, hi):
         start = 0
         while start < n:
             end = block_end[r, start]
+            uniform = 1.0 / (end - start)
             total = 0.0
             for i in range(start, end):
-                total += weights[r, i] * tangent[r, perm[r, i]]
+                share = weights[r, i] if kl else uniform
+                total += share * np.float64(tangent[r, perm[r, i]])
             for i in range(start, end):
                 out[r, i] = total
             start = end
@@ -353,14 +372,10 @@ def _sort_chunks(x, keys, index_bits, sign, y, kl, out, perm, block_end, weights
 
 
 @kernel(parallel=True)
-def _hard_chunks(
-    x, keys, index_bits, sign, w_linear, ranks, out, perm, block_end, weights, n_chunks
-):
+def _hard_chunks(x, keys, index_bits, sign, w_linear, ranks, out, perm, block_end, n_chunks):
     for chunk in numba.prange(n_chunks):
         lo, hi = _chunk_bounds(x.shape[0], chunk, n_chunks)
-        _hard_range(
-            x, keys, index_bits, sign, w_linear, ranks, out, perm, block_end, weights, lo, hi
-        )
+        _hard_range(x, keys, index_bits, sign, w_linear, ranks, out, perm, block_end, lo, hi)
 
 
 @kernel(parallel=True)
@@ -378,17 +393,17 @@ def _rank_jvp_chunks(tangent, values, kl, scale, perm, block_end, weights, out, 
 
 
 @kernel(parallel=True)
-def _sort_vjp_chunks(cotangent, perm, block_end, weights, grad, n_chunks):
+def _sort_vjp_chunks(cotangent, kl, perm, block_end, weights, grad, n_chunks):
     for chunk in numba.prange(n_chunks):
         lo, hi = _chunk_bounds(cotangent.shape[0], chunk, n_chunks)
-        _sort_vjp_range(cotangent, perm, block_end, weights, grad, lo, hi)
+        _sort_vjp_range(cotangent, kl, perm, block_end, weights, grad, lo, hi)
 
 
 @kernel(parallel=True)
-def _sort_jvp_chunks(tangent, perm, block_end, weights, out, n_chunks):
+def _sort_jvp_chunks(tangent, kl, perm, block_end, weights, out, n_chunks):
     for chunk in numba.prange(n_chunks):
         lo, hi = _chunk_bounds(tangent.shape[0], chunk, n_chunks)
-        _sort_jvp_range(tangent, perm, block_end, weights, out, lo, hi)
+        _sort_jvp_range(tangent, kl, perm, block_end, weights, out, lo, hi)
 
 
 _BATCH_KERNELS = {

@@ -19,6 +19,8 @@ _COMPUTE_DTYPE = {torch.float32: torch.float32, torch.float64: torch.float64}
 
 
 def _as_numpy(x: Any, name: str = "x") -> tuple[np.ndarray, torch.Tensor]:
+    if isinstance(x, torch.Tensor) and x.dtype in _COMPUTE_DTYPE and x.device.type == "cpu":
+        return x.detach().resolve_neg().numpy(), x  # the common case: no conversion
     if not isinstance(x, torch.Tensor):
         raise RankTypeError(f"{name} must be a torch.Tensor, got {type(x).__name__}")
     if not (x.is_floating_point() or x.dtype in (torch.int32, torch.int64, torch.bool)):
@@ -28,8 +30,11 @@ def _as_numpy(x: Any, name: str = "x") -> tuple[np.ndarray, torch.Tensor]:
 
 
 def _back(array: np.ndarray, like: torch.Tensor) -> torch.Tensor:
+    tensor = torch.from_numpy(np.ascontiguousarray(array))
+    if like.dtype == tensor.dtype and like.device.type == "cpu":
+        return tensor
     out_dtype = like.dtype if like.is_floating_point() else torch.float64
-    return torch.from_numpy(np.ascontiguousarray(array)).to(device=like.device, dtype=out_dtype)
+    return tensor.to(device=like.device, dtype=out_dtype)
 
 
 class _Projection(torch.autograd.Function):
@@ -46,7 +51,7 @@ class _Projection(torch.autograd.Function):
     @staticmethod
     @once_differentiable
     def backward(ctx: Any, grad_output: torch.Tensor) -> tuple[torch.Tensor, None]:  # type: ignore[override]
-        cotangent = grad_output.detach().to(device="cpu", dtype=torch.float64).numpy()
+        cotangent, _ = _as_numpy(grad_output, "grad_output")
         return _back(ctx.operator.vjp(cotangent), ctx.like), None
 
 
