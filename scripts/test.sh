@@ -2,37 +2,56 @@
 # The whole test suite, as CI runs it: ruff, then every package installed ALONE (+ rank-core) in
 # its own fresh hatch environment running its own tests, then the extras environments.
 # Exits non-zero if anything fails; ends with one "total: N passed, N failed, N skipped" line.
+#
+# The environments run in two lanes at once: most of the time goes to numba compiling each
+# fresh environment's kernels, which is single-threaded, so two lanes use both cores of a CI
+# machine. Each environment's output is printed whole when it finishes (prefixed by its lane).
 source "$(dirname "$0")/_hatch.sh"
 
-packages=(rank-core rank-eval rank-fusion rank-retrieve rank-rerank rank-soft rank-learn)
-extras=("eval-plot:rank-eval" "fusion-optimize:rank-fusion" "retrieve-extras:rank-retrieve" "rerank-models:rank-rerank" "soft-torch:rank-soft")  # "env:package" pairs: each env installs the package with one extra
+# "env:package" pairs; the iso.* envs install one package alone, the others a package with one
+# extra. The two lanes are balanced by measured duration, and the two torch envs (large installs)
+# share a lane.
+lane_a=(iso.rank-core:rank-core iso.rank-fusion:rank-fusion iso.rank-retrieve:rank-retrieve
+        fusion-optimize:rank-fusion retrieve-extras:rank-retrieve iso.rank-learn:rank-learn)
+lane_b=(iso.rank-eval:rank-eval iso.rank-rerank:rank-rerank iso.rank-soft:rank-soft
+        eval-plot:rank-eval rerank-models:rank-rerank soft-torch:rank-soft)
 
 export RANK_REQUIRE_SHARED_DATA=1  # tests that read ../shared/data fail instead of skipping
 
-# Isolation envs are rebuilt every time: an env kept from an earlier run would still hold the
+# Every environment is rebuilt every time: an env kept from an earlier run would still hold the
 # packages as they were installed then, not as they are in the working tree now.
 "$HATCH" env remove iso >/dev/null 2>&1 || true
-for pair in "${extras[@]}"; do
-  "$HATCH" env remove "${pair%%:*}" >/dev/null 2>&1 || true
+for pair in "${lane_a[@]}" "${lane_b[@]}"; do
+  case "$pair" in iso.*) ;; *) "$HATCH" env remove "${pair%%:*}" >/dev/null 2>&1 || true ;; esac
 done
 
 reports="$(mktemp -d)"
 trap 'rm -rf "$reports"' EXIT
-failed=()
 
 echo "=== lint (ruff)"
-"$HATCH" run lint:check || failed+=(lint)
+"$HATCH" run lint:check || echo lint >>"$reports/failed"
 
-run_tests() {  # $1: hatch env, $2: report name
-  echo "=== $1"
-  "$HATCH" run "$1:test" -p no:cacheprovider --junitxml="$reports/$2.xml" || failed+=("$1")
+run_lane() {  # $1: lane name, then "env:package" pairs, run one after the other
+  local lane="$1" pair env log start
+  shift
+  for pair in "$@"; do
+    env="${pair%%:*}"
+    log="$reports/$env.log"
+    start=$SECONDS
+    if ! "$HATCH" run "$env:test" -p no:cacheprovider --junitxml="$reports/$env.xml" >"$log" 2>&1; then
+      echo "$env" >>"$reports/failed"
+    fi
+    # one environment's output at a time, whole
+    flock "$reports/print.lock" bash -c 'echo "=== [$1] $2 ($3 s)"; cat "$4"' _ \
+      "$lane" "$env" "$((SECONDS - start))" "$log"
+  done
 }
-for package in "${packages[@]}"; do
-  run_tests "iso.$package" "$package"
-done
-for pair in "${extras[@]}"; do
-  run_tests "${pair%%:*}" "extra-${pair%%:*}"
-done
+run_lane a "${lane_a[@]}" &
+lane_a_pid=$!
+run_lane b "${lane_b[@]}" &
+lane_b_pid=$!
+wait "$lane_a_pid" || echo "lane a" >>"$reports/failed"
+wait "$lane_b_pid" || echo "lane b" >>"$reports/failed"
 
 "$TOOLS_PYTHON" - "$reports" <<'PY'
 import sys, pathlib, xml.etree.ElementTree as ET
@@ -46,7 +65,7 @@ passed = totals["tests"] - failed - totals["skipped"]
 print(f"total: {passed} passed, {failed} failed, {totals['skipped']} skipped")
 PY
 
-if [ ${#failed[@]} -gt 0 ]; then
-  echo "FAILED: ${failed[*]}" >&2
+if [ -s "$reports/failed" ]; then
+  echo "FAILED: $(tr '\n' ' ' <"$reports/failed")" >&2
   exit 1
 fi
