@@ -65,7 +65,7 @@ def _chunks(rows: Rows) -> int:
 
 def _sorted_keys(rows: Rows, multiplier: float) -> tuple[NDArray[np.uint64], int]:
     """The descending order of ``multiplier * x`` per row as sorted packed keys (value bits and
-    position in one uint64, see ``projection.sort_keys``): NumPy's vectorised integer sort is
+    position in one uint64, see ``projection._sort_keys_range``): NumPy's vectorised integer sort is
     several times faster than any argsort, and the kernels unpack the permutation exactly."""
     index_bits = max(1, (rows.n - 1).bit_length())
     keys = np.empty(rows.array.shape, dtype=np.uint64)
