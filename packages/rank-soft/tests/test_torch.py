@@ -775,8 +775,16 @@ def test_operators_reject_bad_options() -> None:
         rst.soft_topk_mask(x, -1)
     with raises_exactly(RankTypeError, TypeError, match="k must be a non-negative int"):
         rst.soft_topk_mask(x, 1.5)
-    with raises_exactly(RankTypeError, TypeError, match="axis must be an int"):
+    with raises_exactly(RankTypeError, TypeError, match="dim must be an int"):
         rst.soft_rank(x, 1.0, dim=0.0)
+    for function in (rst.soft_rank, rst.soft_sort):
+        with raises_exactly(RankValueError, ValueError, match="dim 1 is out of range .* 1 dim"):
+            function(x, 1.0, dim=1)
+    with raises_exactly(RankValueError, ValueError, match="dim -3 is out of range .* 2 dim"):
+        rst.soft_topk_mask(x.reshape(1, 3), 1, dim=-3)
+    for relaxation in (rst.pairwise_sigmoid_rank, rst.softsort_permutation, rst.sinkhorn_rank):
+        with raises_exactly(RankValueError, ValueError, match="dim 2 is out of range"):
+            relaxation(x, dim=2)
 
 
 def test_losses_reject_bad_inputs() -> None:

@@ -130,6 +130,15 @@ def as_rows(values: Any, *, axis: int, name: str = "x") -> Rows:
     return Rows(rows, moved.shape, axis, largest)
 
 
+def check_dim(dim: Any, ndim: int) -> None:
+    """The torch functions' ``dim``, checked with torch's word for it (``as_rows`` says "axis");
+    a 0-d input is left to ``as_rows``, which says what is wrong with it."""
+    if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)):
+        raise RankTypeError(f"dim must be an int, got {type(dim).__name__} {dim!r}")
+    if ndim > 0 and not -ndim <= dim < ndim:
+        raise RankValueError(f"dim {dim} is out of range for a tensor of {ndim} dimensions")
+
+
 def check_options(
     regularization_strength: Any, regularization: Any, direction: Any
 ) -> tuple[float, Regularization, Direction]:

@@ -9,7 +9,7 @@ import torch
 from torch.autograd.function import once_differentiable
 
 from rank_core.errors import RankTypeError
-from rank_soft._inputs import Direction, Regularization
+from rank_soft._inputs import Direction, Regularization, check_dim
 from rank_soft.soft import SoftRank, SoftSort, SoftTopKMask
 
 __all__ = ["soft_rank", "soft_sort", "soft_topk_mask"]
@@ -66,6 +66,7 @@ def soft_rank(
     """Soft ranks (``1..n``) along ``dim``; see :func:`rank_soft.soft_rank` for the conventions."""
 
     def build(array: np.ndarray) -> SoftRank:
+        check_dim(dim, array.ndim)
         return SoftRank(array, regularization_strength, regularization, direction, axis=dim)
 
     return _Projection.apply(x, build)
@@ -82,6 +83,7 @@ def soft_sort(
     """Soft sort along ``dim``; see :func:`rank_soft.soft_sort` for the conventions."""
 
     def build(array: np.ndarray) -> SoftSort:
+        check_dim(dim, array.ndim)
         return SoftSort(array, regularization_strength, regularization, direction, axis=dim)
 
     return _Projection.apply(x, build)
@@ -93,6 +95,7 @@ def soft_topk_mask(
     """Soft mask of the ``k`` largest values along ``dim``; see :class:`rank_soft.SoftTopKMask`."""
 
     def build(array: np.ndarray) -> SoftTopKMask:
+        check_dim(dim, array.ndim)
         return SoftTopKMask(array, k, regularization_strength, axis=dim)
 
     return _Projection.apply(x, build)

@@ -22,7 +22,7 @@ import torch
 
 from rank_core.errors import NonFiniteInputError, RankTypeError, RankValueError
 from rank_core.validation import check_choice, check_in_range, check_k
-from rank_soft._inputs import DIRECTIONS, Direction
+from rank_soft._inputs import DIRECTIONS, Direction, check_dim
 
 __all__ = [
     "neuralsort_permutation",
@@ -72,6 +72,7 @@ def pairwise_sigmoid_rank(
     x = _check_values(x)
     tau = _positive(temperature, "temperature")
     check_choice(direction, name="direction", choices=DIRECTIONS)
+    check_dim(dim, x.ndim)
     moved = x.movedim(dim, -1)
     sign = 1.0 if direction == "ascending" else -1.0
     differences = (moved.unsqueeze(-1) - moved.unsqueeze(-2)) * (sign / tau)
@@ -88,6 +89,7 @@ def neuralsort_permutation(
     ``P[i, :] = softmax(((n + 1 - 2 i) x - |x - x^T| 1) / temperature)`` for ``i = 1..n``."""
     x = _check_values(x)
     tau = _positive(temperature, "temperature")
+    check_dim(dim, x.ndim)
     moved = x.movedim(dim, -1)
     n = moved.shape[-1]
     spread = (moved.unsqueeze(-1) - moved.unsqueeze(-2)).abs().sum(dim=-1)  # |x_j - x_k| summed
@@ -103,6 +105,7 @@ def softsort_permutation(
     temperature)``, shape ``(..., n, n)``; simpler and usually sharper than NeuralSort."""
     x = _check_values(x)
     tau = _positive(temperature, "temperature")
+    check_dim(dim, x.ndim)
     moved = x.movedim(dim, -1)
     ordered = torch.sort(moved, dim=-1, descending=True).values
     return torch.softmax(-(ordered.unsqueeze(-1) - moved.unsqueeze(-2)).abs() / tau, dim=-1)
@@ -118,6 +121,7 @@ def _sinkhorn_plan(
     x = _check_values(x)
     strength = _positive(regularization_strength, "regularization_strength")
     steps = _iterations(iterations)
+    check_dim(dim, x.ndim)
     moved = x.movedim(dim, -1)
     n = moved.shape[-1]
     centred = moved - moved.mean(dim=-1, keepdim=True)
