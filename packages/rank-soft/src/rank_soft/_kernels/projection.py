@@ -168,6 +168,20 @@ def _weights_row(weights, r):
 
 
 @kernel
+def _pav_scratch(n):
+    """One row's scratch, allocated once per row range: the sorted values, the primal, and the
+    block stack of :func:`_isotonic` (starts, sums of both sides, counts)."""
+    return (
+        np.empty(n),
+        np.empty(n),
+        np.empty(n, dtype=np.intp),
+        np.empty(n),
+        np.empty(n),
+        np.empty(n),
+    )
+
+
+@kernel
 def _project_range(x, keys, index_bits, scale, w, kl, out, perm, block_end, weights, lo, hi):
     """Soft rank / soft top-k of rows ``lo..hi``: ``P(scale * x, w)`` (``exp`` of it for "kl").
 
@@ -176,12 +190,7 @@ def _project_range(x, keys, index_bits, scale, w, kl, out, perm, block_end, weig
     """
     n = x.shape[1]
     side = _S_SIDE if kl else _NO_SIDE
-    s = np.empty(n)
-    primal = np.empty(n)
-    starts = np.empty(n, dtype=np.intp)
-    sum_s = np.empty(n)
-    sum_w = np.empty(n)
-    count = np.empty(n)
+    s, primal, starts, sum_s, sum_w, count = _pav_scratch(n)
     for r in range(lo, hi):
         _unpack_order(x[r], scale, keys[r], index_bits, perm[r], s)
         row_weights = _weights_row(weights, r)
@@ -200,12 +209,7 @@ def _sort_range(x, keys, index_bits, sign, y, kl, out, perm, block_end, weights,
     """
     n = x.shape[1]
     side = _W_SIDE if kl else _NO_SIDE
-    sorted_values = np.empty(n)
-    primal = np.empty(n)
-    starts = np.empty(n, dtype=np.intp)
-    sum_s = np.empty(n)
-    sum_w = np.empty(n)
-    count = np.empty(n)
+    sorted_values, primal, starts, sum_s, sum_w, count = _pav_scratch(n)
     for r in range(lo, hi):
         _unpack_order(x[r], sign, keys[r], index_bits, perm[r], sorted_values)
         _isotonic(
