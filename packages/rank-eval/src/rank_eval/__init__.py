@@ -30,6 +30,7 @@ from rank_eval.evaluate import Evaluation, evaluate
 from rank_eval.judgment_groups import evaluate_judgment_groups
 from rank_eval.measures import ALL_TREC_MEASURES, DEFAULT_MEASURES
 from rank_eval.prefs import evaluate_prefs
+from rank_eval.scored import group_offsets, ndcg_per_query
 from rank_eval.trec_format import format_trec_eval
 from rank_eval.zscores import read_zscores, to_zscores
 
@@ -50,9 +51,11 @@ __all__ = [
     "evaluate_prefs",
     "f_measure_at_k",
     "format_trec_eval",
+    "group_offsets",
     "idcg_at_k",
     "mrr",
     "ndcg_at_k",
+    "ndcg_per_query",
     "precision_at_k",
     "r_precision",
     "rbp_at_k",
