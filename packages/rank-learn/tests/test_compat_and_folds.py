@@ -10,7 +10,14 @@ import reference
 
 from rank_core.errors import RankTypeError, RankValueError, ShapeMismatchError
 from rank_core.testing import raises_exactly
-from rank_learn import GroupKFold, LambdaRankParams, LambdaRankTrainer, ndcg_at_k
+from rank_eval import ndcg_per_query
+from rank_learn import (
+    GroupKFold,
+    LambdaRankParams,
+    LambdaRankTrainer,
+    lambdarank_gradients,
+    ndcg_at_k,
+)
 
 
 def test_ndcg_at_k_of_a_ranked_list():
@@ -38,6 +45,21 @@ def test_trainer_gradients():
     assert got[0] < 0 < got[4]  # the best document is pushed up (gradient of the loss)
     fractional = LambdaRankTrainer().compute_gradients([0.1, 0.9], [2.5, 1.0])
     assert fractional[0] < 0 < fractional[1]
+
+
+def test_compat_names_agree_with_the_primary_api():
+    """The original's names are thin wrappers: the same numbers as lambdarank_gradients and
+    rank_eval.ndcg_per_query on the same input."""
+    rng = np.random.default_rng(0)
+    scores = rng.normal(size=12)
+    relevance = rng.integers(0, 4, size=12)
+    for k in (None, 3):
+        got = LambdaRankTrainer(LambdaRankParams(sigma=1.5)).compute_gradients(scores, relevance, k=k)
+        primary, _ = lambdarank_gradients(scores, relevance, group=[12], sigma=1.5,
+                                          truncation_level=12 if k is None else k, normalize=False)
+        np.testing.assert_array_equal(got, primary)
+        ranked = relevance[np.argsort(-scores, kind="stable")]
+        assert ndcg_at_k(ranked, k) == ndcg_per_query(relevance, scores, group=[12], k=k)[0]
 
 
 def test_compat_bad_inputs():
