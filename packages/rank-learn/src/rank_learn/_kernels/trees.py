@@ -13,8 +13,8 @@ leaf ``l`` keeps ``l`` for the left child and numbers the right child next (Ligh
 The split of a leaf with sums ``G``, ``H`` maximises
 ``G_L^2 / (H_L + l2) + G_R^2 / (H_R + l2) - G^2 / (H + l2)`` over used features and thresholds;
 both sides must keep ``min_data_in_leaf`` rows and ``min_sum_hessian`` hessian, where, as in
-LightGBM, a side's rows are estimated from its hessian (``round(h_bin * rows / H)`` summed over
-its bins). A leaf is split only when that gain exceeds ``min_gain``, the tree has fewer than
+LightGBM, a side's rows are estimated from its hessian (``floor(h_bin * rows / H + 0.5)`` summed
+over its bins, LightGBM's ``RoundInt``). A leaf is split only when that gain exceeds ``min_gain``, the tree has fewer than
 ``num_leaves`` leaves and the leaf is shallower than ``max_depth`` (<= 0: unlimited). The leaf
 with the largest gain is split first; ties go to the lowest leaf, then the lowest feature. A
 leaf's value is ``-G / (H + l2)``.
@@ -24,6 +24,8 @@ smaller's.
 """
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 from numba import prange
@@ -89,7 +91,7 @@ def _feature_split(feature_hist, has_missing, total_grad, total_hess, rows, l2, 
     count_factor = rows / total_hess if total_hess > 0.0 else 0.0
     missing_grad = feature_hist[n_value_bins, 0]
     missing_hess = feature_hist[n_value_bins, 1]
-    missing_rows = np.round(missing_hess * count_factor)
+    missing_rows = math.floor(missing_hess * count_factor + 0.5)
     best_gain = -np.inf
     best_bin = -1
     best_missing_left = False
@@ -104,7 +106,7 @@ def _feature_split(feature_hist, has_missing, total_grad, total_hess, rows, l2, 
         if b < n_value_bins - 1:
             right_grad += feature_hist[b + 1, 0]
             right_hess += feature_hist[b + 1, 1]
-            right_rows += np.round(feature_hist[b + 1, 1] * count_factor)
+            right_rows += math.floor(feature_hist[b + 1, 1] * count_factor + 0.5)
         for missing_left in (True, False):
             if missing_left and (not has_missing or b == n_value_bins - 1):
                 continue  # no missing values to place, or nothing would go right
