@@ -1,9 +1,8 @@
 #!/usr/bin/env bash
 # Runs every package's benchmark scripts (packages/*/benchmarks/bench_*.py) in the dev workspace,
-# which has all packages and every anchor library installed. Pass-through arguments go to each
-# script. Results are recorded by hand in BENCHMARKS.md and in each package README.
+# which has all packages and every anchor library installed, through benchmarks/run_all.py: each
+# script with the arguments its README records (--quick: small sizes, a smoke run), its whole
+# output in benchmarks/results/, and the generated table at the end of BENCHMARKS.md rewritten
+# (ratios, machine, versions, date). Options: bash benchmarks/run_all.sh --help.
 source "$(dirname "$0")/../scripts/_hatch.sh"
-for script in packages/*/benchmarks/bench_*.py; do
-  echo "=== $script"
-  "$HATCH" run dev:python "$script" "$@"
-done
+"$HATCH" run dev:python benchmarks/run_all.py "$@"

@@ -1,92 +1,76 @@
-"""The rank-* end-to-end demo.
+"""The rank-* end-to-end demo on Cranfield: ``bash scripts/demo.sh [options]``.
 
-For now (foundation stage) it reads the Cranfield collection shipped in ``data/cranfield``, loads
-its judgments through rank-core (``Qrels``, written to and read back from TREC format with the
-compiled parser) and prints the collection's statistics. Later stages grow it into the full
-retrieve -> fuse -> rerank -> evaluate pipeline.
-
-Run it with ``bash scripts/demo.sh`` from the repository root.
+Retrieves with three BM25 variants (rank-retrieve), fuses them (rank-fusion: RRF, CombMNZ, DBSF
+and cross-validated weights), reranks with MaxSim when the neural extras are installed
+(rank-rerank), evaluates every system and tests every pair (rank-eval), then prints one table per
+stage with timings and writes ``report.md``, ``results.json`` and two PNG plots to ``--out``.
+See demo/pipeline.py for the stages and ``--help`` for the options.
 """
 
 from __future__ import annotations
 
-import re
+import argparse
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
+if __package__ in (None, ""):  # run as a file (python demo/demo.py): import the package from the root
+    sys.path[0] = str(Path(__file__).resolve().parents[1])
 
-import rank_core
-from rank_core import Qrels
-
-CRANFIELD = Path(__file__).resolve().parents[1] / "data" / "cranfield"
-# Cleverdon's codes (1 = complete answer .. 4 = minimum interest, -1 = no interest) as graded gains.
-GRADED = {1: 4, 2: 3, 3: 2, 4: 1, -1: 0}
+DEFAULT_OUT = Path(__file__).resolve().parent / "output"
 
 
-def read_smart(path: Path, field: str) -> dict[str, str]:
-    """``{.I id: text of one field}`` from a SMART-format file (``.I n`` then ``.X`` sections)."""
-    records: dict[str, str] = {}
-    text = path.read_text(encoding="utf-8").replace("\r\n", "\n")
-    for block in re.split(r"^\.I ", text, flags=re.MULTILINE)[1:]:
-        head, _, body = block.partition("\n")
-        sections = dict(re.findall(r"^\.([A-Z])\n(.*?)(?=^\.[A-Z]\n|\Z)", body, flags=re.MULTILINE | re.DOTALL))
-        records[head.strip()] = sections.get(field, "").strip()
-    return records
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="demo",
+        description="The rank-* pipeline on Cranfield: BM25 variants -> fusion -> (MaxSim rerank) -> evaluation.",
+        epilog="bash scripts/demo.sh --full [options] runs it in the environment with rank-rerank's ONNX extras "
+               "(dense retrieval and MaxSim reranking with the bundled all-MiniLM-L6-v2).",
+    )
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, metavar="DIR",
+                        help="folder for report.md, results.json and the plots (default: demo/output)")
+    parser.add_argument("--queries", type=int, default=None, metavar="N",
+                        help="only the first N of the 225 queries (all documents are still indexed)")
+    parser.add_argument("--test", default="t-test", choices=("t-test", "fisher", "wilcoxon", "bootstrap"),
+                        help="paired significance test (default: t-test); Holm correction in every case")
+    parser.add_argument("--no-neural", action="store_true",
+                        help="skip the dense and MaxSim stages even when their extras are installed")
+    parser.add_argument("--model-cache", type=Path, default=None, metavar="DIR",
+                        help="where the bundled MiniLM's ONNX export is kept (default: .tools/demo-models/minilm-onnx)")
+    parser.add_argument("--no-parity", action="store_true", help="skip the bm25s parity check")
+    parser.add_argument("--no-plots", action="store_true", help="write no PNG plots")
+    parser.add_argument("--save-runs", action="store_true", help="also write every run as a TREC file (out/runs/)")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bars")
+    args = parser.parse_args(argv)
+    if args.queries is not None and args.queries < 2:
+        parser.error(f"--queries must be at least 2 (the weights are cross-validated over two halves), got {args.queries}")
+    return args
 
 
-def cranfield_qrels(path: Path) -> Qrels:
-    """Cranfield judgments as a rank-core Qrels with graded labels.
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    from tqdm.auto import tqdm
 
-    The file's query numbers are positions (1..225) in ``cran.qry``, which is also how the queries
-    are numbered here.
-    """
-    table = np.loadtxt(path, dtype=np.int64)
-    labels = np.vectorize(GRADED.__getitem__)(table[:, 2])
-    return Qrels.from_arrays(table[:, 0], table[:, 1], labels)
+    from demo.pipeline import run_pipeline
+    from demo.report import format_tables
 
+    def echo(line: str) -> None:
+        tqdm.write(f"  {line}", file=sys.stderr)
 
-def main() -> int:
     start = time.perf_counter()
-    docs = read_smart(CRANFIELD / "cran.all.1400", "W")
-    queries = read_smart(CRANFIELD / "cran.qry", "W")
-    qrels = cranfield_qrels(CRANFIELD / "cranqrel")
-
-    with tempfile.TemporaryDirectory() as tmp:  # through the TREC writer and the compiled reader
-        trec_path = Path(tmp) / "cranfield.qrels"
-        qrels.to_trec(trec_path)
-        reread = Qrels.from_trec(trec_path)
-    if reread != qrels:
-        print("error: TREC round trip changed the judgments", file=sys.stderr)
-        return 1
-
-    doc_lengths = np.array([len(text.split()) for text in docs.values()])
-    query_lengths = np.array([len(text.split()) for text in queries.values()])
-    judged = qrels.counts()
-    relevant = np.add.reduceat(qrels.relevance > 0, qrels.offsets[:-1])
-    labels, label_counts = np.unique(qrels.relevance, return_counts=True)
-
-    rows = [
-        ("documents", f"{len(docs)}"),
-        ("document length (words), mean / max", f"{doc_lengths.mean():.1f} / {doc_lengths.max()}"),
-        ("queries", f"{len(queries)}"),
-        ("query length (words), mean", f"{query_lengths.mean():.1f}"),
-        ("queries with judgments", f"{len(qrels)}"),
-        ("judgments", f"{qrels.n_rows}"),
-        ("judged docs per query, mean / min / max", f"{judged.mean():.2f} / {judged.min()} / {judged.max()}"),
-        ("relevant (label > 0) per query, mean", f"{relevant.mean():.2f}"),
-        ("distinct judged docs", f"{len(qrels.doc_vocab)}"),
-        ("graded label counts", ", ".join(f"{lab}: {n}" for lab, n in zip(labels, label_counts, strict=True))),
-    ]
-    width = max(len(name) for name, _ in rows)
-    print(f"Cranfield collection, read through rank-core {rank_core.__version__}\n")
-    print(f"| {'statistic'.ljust(width)} | value |")
-    print(f"|{'-' * (width + 2)}|-------|")
-    for name, value in rows:
-        print(f"| {name.ljust(width)} | {value} |")
-    print(f"\n(done in {time.perf_counter() - start:.2f} s)")
+    print("rank-* pipeline on Cranfield: retrieve -> fuse -> rerank -> evaluate", file=sys.stderr)
+    result = run_pipeline(
+        args.out, query_limit=args.queries, show_progress=not args.no_progress,
+        neural="off" if args.no_neural else "auto", model_cache=args.model_cache, test=args.test,
+        parity=not args.no_parity, plots=not args.no_plots, save_runs=args.save_runs, echo=echo,
+    )
+    print()
+    print(format_tables(result))
+    print()
+    print(f"Written to {result.out_dir}:")
+    for path in result.files:
+        print(f"  {path.name}" if path.parent == result.out_dir else f"  {path.relative_to(result.out_dir)}")
+    print(f"\nDone in {time.perf_counter() - start:.1f} s.")
     return 0
 
 

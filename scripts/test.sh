@@ -9,12 +9,13 @@
 source "$(dirname "$0")/_hatch.sh"
 
 # "env:package" pairs; the iso.* envs install one package alone, the others a package with one
-# extra. The two lanes are balanced by measured duration, and the torch envs (large installs)
-# share a lane.
+# extra (demo-test: the end-to-end demo's pipeline on a slice of the queries). The two lanes are
+# balanced by measured duration, and the torch envs (large installs) share a lane.
 lane_a=(iso.rank-core:rank-core iso.rank-fusion:rank-fusion iso.rank-retrieve:rank-retrieve
         fusion-optimize:rank-fusion retrieve-extras:rank-retrieve iso.rank-learn:rank-learn)
 lane_b=(iso.rank-eval:rank-eval iso.rank-rerank:rank-rerank iso.rank-soft:rank-soft
-        eval-plot:rank-eval rerank-models:rank-rerank soft-torch:rank-soft learn-torch:rank-learn)
+        eval-plot:rank-eval rerank-models:rank-rerank soft-torch:rank-soft learn-torch:rank-learn
+        demo-test:demo)
 
 export RANK_REQUIRE_SHARED_DATA=1  # tests that read ../shared/data fail instead of skipping
 

