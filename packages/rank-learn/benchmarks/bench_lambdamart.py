@@ -11,7 +11,7 @@ minimum: min_child_weight stays at its hessian default), nDCG-weighted pairs tru
 Times are medians of --repeat fits after one untimed warm-up fit (numba compiles on the first
 call; the cold start is measured separately in a fresh process).
 
-    python packages/rank-learn/benchmarks/bench_lambdamart.py [--repeat 3] [--threads 1 2]
+    python packages/rank-learn/benchmarks/bench_lambdamart.py [--repeat 3] [--threads 1 2] [--datasets example mslr]
 """
 
 from __future__ import annotations
@@ -103,6 +103,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--threads", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--datasets", nargs="+", choices=("example", "mslr"), default=["example", "mslr"])
     args = parser.parse_args()
 
     import lightgbm
@@ -111,10 +112,13 @@ def main() -> None:
     print(f"# {platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
           f"lightgbm {lightgbm.__version__}, xgboost {xgboost.__version__}, {time.strftime('%Y-%m-%d')}")
     print(f"cold start (fresh process, cached compilation): {cold_start():.2f} s")
-    datasets = {"LightGBM example": lightgbm_example()}
-    X, y, g = mslr_like(args.rows, seed=0)
-    X_test, y_test, g_test = mslr_like(args.rows // 4, seed=1)
-    datasets[f"MSLR-shaped {args.rows:,} x 136"] = (X, y, g, X_test, y_test, g_test)
+    datasets = {}
+    if "example" in args.datasets:
+        datasets["LightGBM example"] = lightgbm_example()
+    if "mslr" in args.datasets:
+        X, y, g = mslr_like(args.rows, seed=0)
+        X_test, y_test, g_test = mslr_like(args.rows // 4, seed=1)
+        datasets[f"MSLR-shaped {args.rows:,} x 136"] = (X, y, g, X_test, y_test, g_test)
 
     for name, (X, y, g, X_test, y_test, g_test) in datasets.items():
         print(f"\n## {name}: {X.shape[0]:,} training rows, {g.size} queries; test {X_test.shape[0]:,} rows")

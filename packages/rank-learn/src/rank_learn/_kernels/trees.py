@@ -35,8 +35,10 @@ from rank_learn._jit import kernel
 #: features per block of a histogram scan: interleaving a few features' updates keeps two
 #: updates of one bin apart (a sparse feature hits the same bin row after row).
 _FEATURE_BLOCK = 8
-#: histogram updates (rows x features) from which a scan runs in parallel over feature blocks.
-_PARALLEL_HISTOGRAM_UPDATES = 1 << 18
+#: histogram updates (rows x features) from which a scan runs in parallel over feature blocks:
+#: below, a parallel region's start and join (and a busy machine's descheduled thread) cost
+#: more than the scan.
+_PARALLEL_HISTOGRAM_UPDATES = 1 << 21
 #: histogram bins from which split finding runs in parallel over features.
 _PARALLEL_SPLIT_BINS = 16384
 
