@@ -204,6 +204,8 @@ def test_bad_inputs():
         LambdaMART().fit(X, np.where(np.arange(30) == 0, np.nan, y), qid=qid)
     with raises_exactly(RankValueError, ValueError, match="row 2"):
         LambdaMART().fit(X, np.where(np.arange(30) == 2, -1, y), qid=qid)
+    with raises_exactly(RankValueError, ValueError, match="no finite exponential gain"):
+        LambdaMART().fit(X, y * 5000, qid=qid)  # no finite exponential gain: an error, not NaN trees
     with raises_exactly(ShapeMismatchError, ValueError):
         LambdaMART().fit(X, y, qid=qid[:-1])
     with raises_exactly(ShapeMismatchError, ValueError):

@@ -187,5 +187,8 @@ def test_bad_inputs():
         lambdarank_gradients([1.0, 2.0], [1, 0], group=[2], truncation_level=0)
     with raises_exactly(RankValueError, ValueError):
         lambdarank_gradients([1.0, 2.0], [1, 0], group=[2], sigmoid="fast")
+    with raises_exactly(RankValueError, ValueError, match="gain='linear'"):
+        lambdarank_gradients([1.0, 2.0], [2000, 0], group=[2])  # 2^2000 - 1 is not a float64
+    assert np.isfinite(lambdarank_gradients([1.0, 2.0], [2000, 0], group=[2], gain="linear")[0]).all()
     with raises_exactly(RankValueError, ValueError):
         lambdarank_objective()

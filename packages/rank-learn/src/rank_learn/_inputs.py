@@ -12,7 +12,7 @@ from rank_core.errors import RankTypeError, RankValueError, ShapeMismatchError
 from rank_core.validation import as_array
 from rank_eval import group_offsets
 
-__all__ = ["EstimatorParams", "check_features", "check_labels", "label_gains", "query_layout"]
+__all__ = ["EstimatorParams", "check_features", "check_labels", "query_layout", "row_gains"]
 
 
 def check_features(X: ArrayLike, *, name: str = "X", n_features: int | None = None) -> NDArray[np.float64]:
@@ -51,23 +51,32 @@ def query_layout(
     return group_offsets(n_rows, qid=qid, group=group)
 
 
-def label_gains(
-    max_label: int, gain: str, label_gain: ArrayLike | None = None
+#: the largest label whose exponential gain 2^label - 1 is a finite float64.
+MAX_EXPONENTIAL_LABEL = 1023
+
+
+def row_gains(
+    labels: NDArray[np.int64], gain: str, label_gain: ArrayLike | None = None
 ) -> NDArray[np.float64]:
-    """The gain of each label 0..max_label: ``2^label - 1``, ``label``, or a given table."""
+    """Each row's gain: ``2^label - 1``, ``label``, or ``label_gain[label]`` from a given table."""
+    top = int(labels.max(initial=0))
     if label_gain is not None:
         table = as_array(label_gain, name="label_gain", ndim=1)
-        if table.size <= max_label:
+        if table.size <= top:
             raise RankValueError(
-                f"label_gain has {table.size} entries but labels go up to {max_label}: give one "
-                "gain per label 0..max"
+                f"label_gain has {table.size} entries but labels go up to {top}: give one gain per "
+                "label 0..max"
             )
-        return table
-    labels = np.arange(max_label + 1, dtype=np.float64)
+        return table[labels]
     if gain == "exponential":
-        return np.exp2(labels) - 1.0
+        if top > MAX_EXPONENTIAL_LABEL:
+            raise RankValueError(
+                f"label {top} has no finite exponential gain 2^label - 1 (labels up to "
+                f"{MAX_EXPONENTIAL_LABEL}): use gain='linear' or a label_gain table"
+            )
+        return np.exp2(labels.astype(np.float64)) - 1.0
     if gain == "linear":
-        return labels
+        return labels.astype(np.float64)
     raise RankValueError(f"gain must be 'exponential' or 'linear', got {gain!r}")
 
 

@@ -30,8 +30,8 @@ from rank_learn._inputs import (
     EstimatorParams,
     check_features,
     check_labels,
-    label_gains,
     query_layout,
+    row_gains,
 )
 from rank_learn._kernels.binning import apply_bins, bin_edges
 from rank_learn._kernels.lambdarank import batch_lambdas, batch_xendcg
@@ -174,7 +174,7 @@ class LambdaMART(EstimatorParams):
         labels = check_labels(y, features.shape[0])
         order, offsets = query_layout(features.shape[0], qid, group)
         features, labels = features[order], labels[order]
-        gains = label_gains(int(labels.max(initial=0)), params["gain"], self.label_gain)
+        gains = row_gains(labels, params["gain"], self.label_gain)
         evals = [self._eval_data(i, entry, features.shape[1]) for i, entry in enumerate(eval_set or ())]
         if params["early_stopping_rounds"] is not None and not evals:
             raise RankValueError("early_stopping_rounds needs an eval_set to watch")
@@ -203,7 +203,6 @@ class LambdaMART(EstimatorParams):
         bin_start = np.concatenate(([0], np.cumsum(np.diff(edge_offsets) + 1))).astype(np.int64)
         hist = np.empty((params["num_leaves"], bin_start[-1], 2))
         grades = labels.astype(np.float64)
-        row_gains = gains[labels]
         scores = np.zeros(n_rows)
         all_rows = np.arange(n_rows, dtype=np.int64)
         all_features = np.ones(n_features, dtype=np.bool_)
@@ -214,7 +213,7 @@ class LambdaMART(EstimatorParams):
         with progress_bar(self.show_progress, total=n_rounds, size=n_rows * n_rounds,
                           threshold=_PROGRESS_THRESHOLD, desc="LambdaMART", unit="tree") as bar:
             for round_ in range(n_rounds):
-                grad, hess = self._gradients(scores, grades, offsets, row_gains, params, rng)
+                grad, hess = self._gradients(scores, grades, offsets, gains, params, rng)
                 rows = all_rows
                 if params["subsample"] < 1.0:
                     take = max(1, round(params["subsample"] * n_rows))
@@ -255,11 +254,11 @@ class LambdaMART(EstimatorParams):
         self.best_iteration_ = best_round if params["early_stopping_rounds"] is not None else len(trees)
 
     def _gradients(self, scores: NDArray[np.float64], grades: NDArray[np.float64], offsets: NDArray[np.int64],
-                   row_gains: NDArray[np.float64], params: dict[str, Any], rng: np.random.Generator
+                   gains: NDArray[np.float64], params: dict[str, Any], rng: np.random.Generator
                    ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
         if params["objective"] == "rank_xendcg":
             return batch_xendcg(scores, grades, offsets, rng.random(scores.size))
-        return batch_lambdas(scores, grades, offsets, row_gains, params["sigma"], params["truncation_level"],
+        return batch_lambdas(scores, grades, offsets, gains, params["sigma"], params["truncation_level"],
                              params["objective"] == "lambdarank", bool(self.normalize),
                              params["sigmoid"] == "table")
 

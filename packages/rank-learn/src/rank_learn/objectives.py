@@ -15,7 +15,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from rank_core.errors import RankTypeError, RankValueError
 from rank_core.validation import as_array, check_choice, check_in_range
-from rank_learn._inputs import check_labels, label_gains, query_layout
+from rank_learn._inputs import check_labels, query_layout, row_gains
 from rank_learn._kernels.lambdarank import batch_lambdas, batch_xendcg
 
 __all__ = ["LambdaRankObjective", "lambdarank_gradients", "lambdarank_objective", "xendcg_gradients"]
@@ -57,7 +57,8 @@ def lambdarank_gradients(
     ``sigma / (1 + exp(sigma (s_high - s_low)))``, weighted by the pair's ``|delta nDCG|`` when
     ``weighting="ndcg"`` (LambdaRank) or by 1 when ``"none"`` (RankNet, over every pair).
     ``truncation_level``, ``normalize`` and the gains are LightGBM's ``lambdarank_truncation_level``
-    (30), ``lambdarank_norm`` (True) and ``label_gain`` (``2^label - 1``); any integer label works.
+    (30), ``lambdarank_norm`` (True) and ``label_gain`` (``2^label - 1``), without LightGBM's limit of
+    31 labels: exponential gains up to label 1023 (the largest finite one), any label otherwise.
     Queries: ``qid`` (an id per row, any order) or ``group`` (sizes of consecutive rows).
     ``sigmoid="table"`` reads the logistic from LightGBM's lookup table instead of computing it.
 
@@ -72,10 +73,10 @@ def lambdarank_gradients(
     check_choice(weighting, name="weighting", choices=("ndcg", "none"))
     check_choice(sigmoid, name="sigmoid", choices=("exact", "table"))
     order, offsets = query_layout(labels.size, qid, group)
-    gains = label_gains(int(labels.max(initial=0)), gain, label_gain)
+    gains = row_gains(labels, gain, label_gain)
     ordered = labels[order]
     grad, hess = batch_lambdas(
-        values[order], ordered.astype(np.float64), offsets, gains[ordered], float(sigma),
+        values[order], ordered.astype(np.float64), offsets, gains[order], float(sigma),
         int(truncation_level), weighting == "ndcg", bool(normalize), sigmoid == "table",
     )
     return _scatter(order, grad, hess)  # type: ignore[return-value]
