@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import numbers
 from typing import Any
 
 import numpy as np
@@ -12,7 +13,7 @@ from rank_core.errors import RankTypeError, RankValueError, ShapeMismatchError
 from rank_core.validation import as_array
 from rank_eval import group_offsets
 
-__all__ = ["EstimatorParams", "check_features", "check_labels", "query_layout", "row_gains"]
+__all__ = ["EstimatorParams", "check_features", "check_int", "check_labels", "query_layout", "row_gains"]
 
 
 def check_features(X: ArrayLike, *, name: str = "X", n_features: int | None = None) -> NDArray[np.float64]:
@@ -23,6 +24,15 @@ def check_features(X: ArrayLike, *, name: str = "X", n_features: int | None = No
             f"{name} has {features.shape[1]} features, but the model was fitted on {n_features}"
         )
     return features
+
+
+def check_int(value: Any, *, name: str, low: int) -> int:
+    """An integer parameter (not a bool) that is at least ``low``."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise RankTypeError(f"{name} must be an integer, got {type(value).__name__} {value!r}")
+    if value < low:
+        raise RankValueError(f"{name} must be >= {low}, got {value}")
+    return int(value)
 
 
 def check_labels(y: ArrayLike, n_rows: int, *, name: str = "y") -> NDArray[np.int64]:

@@ -29,6 +29,7 @@ from rank_eval import ndcg_per_query
 from rank_learn._inputs import (
     EstimatorParams,
     check_features,
+    check_int,
     check_labels,
     query_layout,
     row_gains,
@@ -50,14 +51,6 @@ _MODEL_FORMAT = "rank-learn.LambdaMART"
 _TREE_FIELDS = ("feature", "threshold", "missing_left", "left", "right", "gain", "leaf_value")
 _TREE_DTYPES = {"feature": np.int32, "threshold": np.float64, "missing_left": np.bool_, "left": np.int32,
                     "right": np.int32, "gain": np.float64, "leaf_value": np.float64}
-
-
-def _positive_int(value: Any, name: str, *, minimum: int = 1) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise RankTypeError(f"{name} must be an integer, got {type(value).__name__} {value!r}")
-    if value < minimum:
-        raise RankValueError(f"{name} must be >= {minimum}, got {value}")
-    return int(value)
 
 
 class LambdaMART(EstimatorParams):
@@ -133,25 +126,25 @@ class LambdaMART(EstimatorParams):
 
     def _checked_params(self) -> dict[str, Any]:
         return {
-            "n_estimators": _positive_int(self.n_estimators, "n_estimators"),
+            "n_estimators": check_int(self.n_estimators, name="n_estimators", low=1),
             "learning_rate": check_in_range(self.learning_rate, name="learning_rate", low=0.0, low_inclusive=False),
-            "num_leaves": _positive_int(self.num_leaves, "num_leaves", minimum=2),
-            "max_depth": _positive_int(self.max_depth, "max_depth", minimum=-(2**31)),
-            "min_data_in_leaf": _positive_int(self.min_data_in_leaf, "min_data_in_leaf"),
+            "num_leaves": check_int(self.num_leaves, name="num_leaves", low=2),
+            "max_depth": check_int(self.max_depth, name="max_depth", low=-(2**31)),
+            "min_data_in_leaf": check_int(self.min_data_in_leaf, name="min_data_in_leaf", low=1),
             "min_sum_hessian_in_leaf": check_in_range(self.min_sum_hessian_in_leaf, name="min_sum_hessian_in_leaf", low=0.0),
             "lambda_l2": check_in_range(self.lambda_l2, name="lambda_l2", low=0.0),
             "min_gain_to_split": check_in_range(self.min_gain_to_split, name="min_gain_to_split", low=0.0),
             "subsample": check_in_range(self.subsample, name="subsample", low=0.0, high=1.0, low_inclusive=False),
             "colsample": check_in_range(self.colsample, name="colsample", low=0.0, high=1.0, low_inclusive=False),
-            "max_bin": _positive_int(self.max_bin, "max_bin", minimum=2),
+            "max_bin": check_int(self.max_bin, name="max_bin", low=2),
             "objective": check_choice(self.objective, name="objective", choices=("lambdarank", "rank_xendcg", "ranknet")),
             "sigma": check_in_range(self.sigma, name="sigma", low=0.0, low_inclusive=False),
-            "truncation_level": _positive_int(self.truncation_level, "truncation_level"),
+            "truncation_level": check_int(self.truncation_level, name="truncation_level", low=1),
             "gain": check_choice(self.gain, name="gain", choices=("exponential", "linear")),
             "sigmoid": check_choice(self.sigmoid, name="sigmoid", choices=("exact", "table")),
-            "eval_at": _positive_int(self.eval_at, "eval_at"),
+            "eval_at": check_int(self.eval_at, name="eval_at", low=1),
             "early_stopping_rounds": None if self.early_stopping_rounds is None
-            else _positive_int(self.early_stopping_rounds, "early_stopping_rounds"),
+            else check_int(self.early_stopping_rounds, name="early_stopping_rounds", low=1),
         }
 
     def fit(
@@ -278,7 +271,8 @@ class LambdaMART(EstimatorParams):
         the best round when early stopping was on)."""
         self._check_fitted()
         features = check_features(X, n_features=self.n_features_in_)
-        n_trees = self.best_iteration_ if num_iteration is None else _positive_int(num_iteration, "num_iteration")
+        n_trees = (self.best_iteration_ if num_iteration is None
+                   else check_int(num_iteration, name="num_iteration", low=1))
         with numba_threads(self.threads):
             return _predict(self.trees_, features, min(n_trees, self.n_trees_))
 

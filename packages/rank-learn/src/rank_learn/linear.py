@@ -42,7 +42,6 @@ from __future__ import annotations
 
 import contextlib
 import math
-import numbers
 from collections.abc import Callable, Iterator
 from typing import Any, ClassVar, Literal, get_args
 
@@ -60,7 +59,7 @@ from rank_core.jit import threads as numba_threads
 from rank_core.progress import progress_bar
 from rank_core.validation import check_choice, check_finite, check_in_range
 from rank_eval import ndcg_per_query
-from rank_learn._inputs import EstimatorParams, query_layout
+from rank_learn._inputs import EstimatorParams, check_int, query_layout
 from rank_learn._kernels.linear import (
     batch_pairwise_hinge,
     batch_pairwise_hinge_serial,
@@ -155,14 +154,6 @@ def _as_labels(y: Any, n_samples: int) -> NDArray[np.int64]:
     elif array.dtype == np.uint64 and array.size and array.max() > np.iinfo(np.int64).max:
         raise RankValueError("y holds labels too large for int64")
     return np.ascontiguousarray(array, dtype=np.int64)
-
-
-def _check_int(value: Any, *, name: str, low: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise RankTypeError(f"{name} must be an int, got {type(value).__name__} {value!r}")
-    if value < low:
-        raise RankValueError(f"{name} must be >= {low}, got {value}")
-    return int(value)
 
 
 def _check_flag(value: Any, *, name: str) -> bool:
@@ -402,14 +393,14 @@ class RankSVM(_LinearRanker):
         and the queries: ``qid`` (an id per row, rows in any order) or ``group`` (sizes of
         consecutive rows, LightGBM's ``group``)."""
         C = check_in_range(self.C, name="C", low=0.0, low_inclusive=False)
-        max_epochs = _check_int(self.max_epochs, name="max_epochs", low=1)
+        max_epochs = check_int(self.max_epochs, name="max_epochs", low=1)
         tol = _check_tol(self.tol)
-        patience = _check_int(self.n_iter_no_change, name="n_iter_no_change", low=1)
+        patience = check_int(self.n_iter_no_change, name="n_iter_no_change", low=1)
         if isinstance(self.pairs, str):
             check_choice(self.pairs, name="pairs", choices=get_args(PairSampling))
             per_query = None
         else:
-            per_query = _check_int(self.pairs, name="pairs", low=1)
+            per_query = check_int(self.pairs, name="pairs", low=1)
         fit_intercept = _check_flag(self.fit_intercept, name="fit_intercept")
         show = _check_show_progress(self.show_progress)
         features, labels = self._training_inputs(X, y)
@@ -610,18 +601,18 @@ class LinearLambdaRank(_LinearRanker):
         learning_rate = check_in_range(
             self.learning_rate, name="learning_rate", low=0.0, low_inclusive=False
         )
-        max_epochs = _check_int(self.max_epochs, name="max_epochs", low=1)
+        max_epochs = check_int(self.max_epochs, name="max_epochs", low=1)
         tol = _check_tol(self.tol)
-        patience = _check_int(self.n_iter_no_change, name="n_iter_no_change", low=1)
+        patience = check_int(self.n_iter_no_change, name="n_iter_no_change", low=1)
         sigma = check_in_range(self.sigma, name="sigma", low=0.0, low_inclusive=False)
-        truncation = _check_int(self.truncation_level, name="truncation_level", low=1)
+        truncation = check_int(self.truncation_level, name="truncation_level", low=1)
         gain = check_choice(self.gain, name="gain", choices=get_args(RankGain))
         normalize = _check_flag(self.normalize, name="normalize")
         l2 = check_in_range(self.l2, name="l2", low=0.0)
         if isinstance(self.batch, str):
             check_choice(self.batch, name="batch", choices=("query", "full"))
         else:
-            _check_int(self.batch, name="batch", low=1)
+            check_int(self.batch, name="batch", low=1)
         fit_intercept = _check_flag(self.fit_intercept, name="fit_intercept")
         show = _check_show_progress(self.show_progress)
         features, labels = self._training_inputs(X, y)
