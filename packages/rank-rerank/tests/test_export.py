@@ -30,6 +30,7 @@ from rank_rerank._onnx import (
 
 TESTS_DIR = Path(__file__).parent
 ATOL = 1e-4
+LAYERS = 6  # all-MiniLM-L6-v2: six transformer layers, one attention block each
 
 
 def _require_export_extra() -> None:
@@ -239,6 +240,40 @@ def _special_ids() -> dict[str, int]:
     return {"pad_token_id": 0, "cls_token_id": 101, "sep_token_id": 102, "mask_token_id": 103}
 
 
+def _operator_counts(model_file: Path) -> dict[str, int]:
+    import onnx
+
+    graph = onnx.load(str(model_file), load_external_data=False).graph
+    counts: dict[str, int] = {}
+    for node in graph.node:
+        counts[node.op_type] = counts.get(node.op_type, 0) + 1
+    return counts
+
+
+def test_unfused_export_keeps_the_plain_graph(
+    cross_encoder_checkpoint, cross_encoder_onnx, scifact, tmp_path
+):
+    from rank_rerank.export import export_cross_encoder
+
+    plain = export_cross_encoder(
+        cross_encoder_checkpoint, tmp_path / "plain", quantize=None, fuse=False, show_progress=False
+    )
+    operators = _operator_counts(plain / "model.onnx")
+    assert operators["Softmax"] == LAYERS
+    assert "MultiHeadAttention" not in operators and "SkipLayerNormalization" not in operators
+    config = json.loads((plain / "rank_rerank.json").read_text(encoding="utf-8"))
+    assert "onnxruntime_fusions" not in config
+    # the fused and the plain graph compute the same scores
+    tokenizer = _tokenizer(plain, 512)
+    encodings = tokenizer.encode_batch(_pairs(scifact, 8, 4))
+    np.testing.assert_allclose(
+        _run_onnx(cross_encoder_onnx / "model.onnx", encodings, "logits"),
+        _run_onnx(plain / "model.onnx", encodings, "logits"),
+        rtol=0,
+        atol=1e-5,
+    )
+
+
 def test_cross_encoder_directory(cross_encoder_checkpoint, cross_encoder_onnx):
     import onnxruntime
     import tokenizers
@@ -250,6 +285,7 @@ def test_cross_encoder_directory(cross_encoder_checkpoint, cross_encoder_onnx):
         "tokenizer.json",
     ]
     config = json.loads((cross_encoder_onnx / "rank_rerank.json").read_text(encoding="utf-8"))
+    assert config.pop("onnxruntime_fusions")["multi_head_attention"] == LAYERS
     assert config == {
         "format": 1,
         "kind": "cross-encoder",
@@ -272,6 +308,12 @@ def test_cross_encoder_directory(cross_encoder_checkpoint, cross_encoder_onnx):
         102,
     ]
     for model_file in ("model.onnx", "model_int8.onnx"):
+        operators = _operator_counts(cross_encoder_onnx / model_file)
+        assert "Softmax" not in operators  # every attention block is fused
+        assert operators["MultiHeadAttention"] == LAYERS
+        assert operators["SkipLayerNormalization"] == 2 * LAYERS
+        if model_file == "model_int8.onnx":  # every weight product is quantised, Q/K/V included
+            assert "MatMul" not in operators and "Gemm" not in operators
         session = onnxruntime.InferenceSession(str(cross_encoder_onnx / model_file))
         inputs = [(node.name, node.type, node.shape) for node in session.get_inputs()]
         assert inputs == [(name, "tensor(int64)", ["batch", "sequence"]) for name in INPUT_NAMES]
@@ -289,6 +331,7 @@ def test_colbert_directory(colbert_checkpoint, colbert_onnx):
         "tokenizer.json",
     ]
     config = json.loads((colbert_onnx / "rank_rerank.json").read_text(encoding="utf-8"))
+    assert config.pop("onnxruntime_fusions")["multi_head_attention"] == LAYERS
     assert config == {
         "format": 1,
         "kind": "colbert",
@@ -475,6 +518,7 @@ def test_unsupported_architecture(weightless_checkpoint, tmp_path):
     [
         ({"quantize": "fp16"}, "quantize must be 'int8' or None"),
         ({"opset": 11}, "opset must be an integer >= 14"),
+        ({"fuse": "yes"}, "fuse must be True or False"),
         ({"atol": 0.0}, "atol must be a positive finite number"),
         ({"atol": float("nan")}, "atol must be a positive finite number"),
     ],
