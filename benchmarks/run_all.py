@@ -1,7 +1,7 @@
 """Run every package's benchmark scripts and rewrite the generated part of BENCHMARKS.md.
 
-``bash benchmarks/run_all.sh [options]`` runs this file in the dev workspace (every package and
-every anchor library installed). Each ``packages/*/benchmarks/bench_*.py`` is run in its own
+``bash benchmarks/run_all.sh [options]`` runs this file in the hatch env ``bench`` (every package
+with its extras and every anchor library installed, torch and torchsort included). Each ``packages/*/benchmarks/bench_*.py`` is run in its own
 process with the arguments its package README records (``COMMANDS``; a script that is not listed
 runs with none), or small sizes with ``--quick`` (``QUICK``: a smoke run, not figures to quote).
 Each run's whole output goes to ``benchmarks/results/<package>.<script>[.<n>].txt``; the
@@ -53,6 +53,9 @@ COMMANDS: dict[str, list[list[str]]] = {
     "packages/rank-rerank/benchmarks/bench_cross_encoder.py": [["--repeats", "10"]],
     "packages/rank-rerank/benchmarks/bench_colbert.py": [["--docs", "100", "--repeats", "3", "--threads", "1", "2"]],
     "packages/rank-soft/benchmarks/bench_soft.py": [["--repeats", "21"]],
+    "packages/rank-learn/benchmarks/bench_lambdamart.py": [["--repeat", "3", "--threads", "1", "2"]],
+    "packages/rank-learn/benchmarks/bench_data.py": [[]],
+    "packages/rank-learn/benchmarks/bench_linear.py": [["--repeats", "5"]],
 }
 
 #: the same scripts at small sizes (``--quick``): checks that every benchmark runs, in minutes
@@ -75,6 +78,11 @@ QUICK: dict[str, list[list[str]]] = {
     "packages/rank-rerank/benchmarks/bench_cross_encoder.py": [["--candidates", "10", "--repeats", "2"]],
     "packages/rank-rerank/benchmarks/bench_colbert.py": [["--docs", "20", "--repeats", "1", "--threads", "1"]],
     "packages/rank-soft/benchmarks/bench_soft.py": [["--repeats", "3"]],
+    "packages/rank-learn/benchmarks/bench_lambdamart.py": [
+        ["--repeat", "1", "--threads", "2", "--rows", "20000"],
+    ],
+    "packages/rank-learn/benchmarks/bench_data.py": [["--rows", "20000", "--repeats", "1"]],
+    "packages/rank-learn/benchmarks/bench_linear.py": [["--repeats", "1"]],
 }
 
 #: a markdown column holding a ratio against an anchor
@@ -178,7 +186,10 @@ def machine() -> str:
 
 
 def versions() -> str:
-    names = ["numpy", "numba", "scipy", "ranx", "pytrec-eval-terrier", "bm25s", "faiss-cpu", "torch", "lightgbm"]
+    names = [
+        "numpy", "numba", "scipy", "ranx", "pytrec-eval-terrier", "ir-measures", "bm25s", "faiss-cpu", "torch",
+        "torchsort", "onnxruntime", "transformers", "sentence-transformers", "lightgbm", "xgboost", "scikit-learn",
+    ]
     found = []
     for name in names:
         try:
