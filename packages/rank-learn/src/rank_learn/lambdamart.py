@@ -36,7 +36,13 @@ from rank_learn._inputs import (
 )
 from rank_learn._kernels.binning import apply_bins, bin_edges
 from rank_learn._kernels.lambdarank import batch_lambdas, batch_xendcg
-from rank_learn._kernels.trees import binned_leaves, grow_tree, predict_forest
+from rank_learn._kernels.trees import (
+    binned_leaves,
+    grow_tree,
+    histogram_inputs,
+    histogram_layout,
+    predict_forest,
+)
 
 __all__ = ["LambdaMART"]
 
@@ -194,11 +200,15 @@ class LambdaMART(EstimatorParams):
         codes, has_missing = apply_bins(features, edges, edge_offsets)
         # each feature's histogram rows: its value bins and its missing bin
         bin_start = np.concatenate(([0], np.cumsum(np.diff(edge_offsets) + 1))).astype(np.int64)
+        layout = histogram_layout(codes, bin_start)
+        splittable = np.zeros(n_features, dtype=np.bool_)
+        splittable[layout[0]] = True  # dense
+        splittable[layout[1]] = True  # sparse
+        every_feature = histogram_inputs(codes, bin_start, layout, splittable)
         hist = np.empty((params["num_leaves"], bin_start[-1], 2))
         grades = labels.astype(np.float64)
         scores = np.zeros(n_rows)
         all_rows = np.arange(n_rows, dtype=np.int64)
-        all_features = np.ones(n_features, dtype=np.bool_)
         trees: list[dict[str, NDArray[Any]]] = []
         history: list[list[float]] = [[] for _ in evals]
         best_score, best_round = -np.inf, 0
@@ -211,13 +221,15 @@ class LambdaMART(EstimatorParams):
                 if params["subsample"] < 1.0:
                     take = max(1, round(params["subsample"] * n_rows))
                     rows = np.sort(rng.choice(n_rows, size=take, replace=False)).astype(np.int64)
-                used = all_features
+                used, inputs = splittable, every_feature
                 if params["colsample"] < 1.0:
                     used = np.zeros(n_features, dtype=np.bool_)
                     take = max(1, round(params["colsample"] * n_features))
                     used[rng.choice(n_features, size=take, replace=False)] = True
+                    used &= splittable
+                    inputs = histogram_inputs(codes, bin_start, layout, used)
                 feature, split_bin, missing_left, left, right, gain, leaf_value = grow_tree(
-                    codes, bin_start, has_missing, used, rows, grad, hess, hist,
+                    codes, bin_start, has_missing, inputs, used, rows, grad, hess, hist,
                     params["num_leaves"],
                     params["max_depth"], params["min_data_in_leaf"], params["min_sum_hessian_in_leaf"],
                     params["lambda_l2"], params["min_gain_to_split"],
