@@ -37,11 +37,18 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="skip the dense and MaxSim stages even when their extras are installed")
     parser.add_argument("--model-cache", type=Path, default=None, metavar="DIR",
                         help="where the bundled MiniLM's ONNX export is kept (default: .tools/demo-models/minilm-onnx)")
+    parser.add_argument("--cross-encoder", type=Path, default=None, metavar="DIR",
+                        help="a cross-encoder exported by rank_rerank.export_cross_encoder: rescore the top 100 of "
+                             "rrf and bm25 with it (INT8 when the directory has model_int8.onnx; needs the [onnx] "
+                             "extra)")
     parser.add_argument("--no-parity", action="store_true", help="skip the bm25s parity check")
     parser.add_argument("--no-plots", action="store_true", help="write no PNG plots")
     parser.add_argument("--save-runs", action="store_true", help="also write every run as a TREC file (out/runs/)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bars")
     args = parser.parse_args(argv)
+    if args.cross_encoder is not None and not (args.cross_encoder / "rank_rerank.json").is_file():
+        parser.error(f"--cross-encoder {args.cross_encoder} is not a model directory written by "
+                     "rank_rerank.export_cross_encoder (no rank_rerank.json)")
     if args.queries is not None and args.queries < 2:
         parser.error(f"--queries must be at least 2 (the weights are cross-validated over two halves), got {args.queries}")
     return args
@@ -62,7 +69,8 @@ def main(argv: list[str] | None = None) -> int:
     result = run_pipeline(
         args.out, query_limit=args.queries, show_progress=not args.no_progress,
         neural="off" if args.no_neural else "auto", model_cache=args.model_cache, test=args.test,
-        parity=not args.no_parity, plots=not args.no_plots, save_runs=args.save_runs, echo=echo,
+        parity=not args.no_parity, plots=not args.no_plots, save_runs=args.save_runs,
+        cross_encoder=args.cross_encoder, echo=echo,
     )
     print()
     print(format_tables(result))

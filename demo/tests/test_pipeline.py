@@ -180,6 +180,23 @@ def test_without_the_onnx_extra(monkeypatch: pytest.MonkeyPatch, tmp_path) -> No
     assert "rank-rerank[onnx,export]" in skipped.enable
 
 
+def test_cross_encoder_stage_says_what_it_needs(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
+    no_model = neural.missing_cross_encoder(None)
+    assert no_model is not None and "--cross-encoder" in no_model.enable
+    assert "export_cross_encoder" in no_model.enable
+    monkeypatch.setattr(neural, "find_spec", lambda name: None if name == "onnxruntime" else object())
+    no_runtime = neural.missing_cross_encoder(tmp_path)
+    assert no_runtime is not None and "onnxruntime" in no_runtime.why
+    assert no_runtime.enable == 'pip install "rank-rerank[onnx]"'
+
+
+def test_command_line_rejects_a_cross_encoder_that_is_not_a_model(tmp_path, capsys) -> None:
+    with pytest.raises(SystemExit) as raised:
+        main(["--cross-encoder", str(tmp_path)])
+    assert raised.value.code == 2
+    assert "not a model directory" in capsys.readouterr().err
+
+
 def test_command_line(tmp_path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "out"
     code = main(["--out", str(out), "--queries", "4", "--no-progress", "--no-plots", "--no-parity", "--no-neural"])
