@@ -10,9 +10,10 @@ ratios it prints (markdown table columns named like ``ratio``, ``x baseline``, `
 marker line in ``BENCHMARKS.md``, with the date, the machine and the library versions. The
 hand-written index above the marker is kept.
 
-Options: ``--quick``; ``--only NAME ...`` (run the scripts whose path contains one of the names;
-the table then lists only those); ``--dry-run`` (print the commands); ``--timeout SECONDS`` per
-run; ``--output`` / ``--results`` to write elsewhere.
+Options: ``--quick``; ``--only NAME ...`` (run the scripts whose path contains one of the names
+and replace their rows; the other rows of the last run of the same mode stay, each with its own
+date); ``--dry-run`` (print the commands); ``--timeout SECONDS`` per run; ``--output`` /
+``--results`` to write elsewhere.
 """
 
 from __future__ import annotations
@@ -199,33 +200,61 @@ def versions() -> str:
     return f"Python {platform.python_version()}, " + ", ".join(found)
 
 
-def render(outcomes: list[Outcome], *, quick: bool, output: Path) -> str:
-    stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    mode = "`--quick` (small sizes: a smoke run, not figures to quote)" if quick else "the READMEs' recorded commands"
-    rows = []
-    for outcome in outcomes:
-        package = outcome.script.split("/")[1]
-        status = "ok" if outcome.returncode == 0 else ("timed out" if outcome.returncode == -1 else f"failed ({outcome.returncode})")
-        shown = outcome.ratios[:12] + ([f"... {len(outcome.ratios) - 12} more in the log"] if len(outcome.ratios) > 12 else [])
-        ratios = "; ".join(shown) if shown else "(none printed)"
-        log = os.path.relpath(outcome.log, output.parent)
-        arguments = " ".join(outcome.arguments) or "(defaults)"
-        rows.append(
-            f"| {package} | `{Path(outcome.script).name} {arguments}` | {status} | {outcome.seconds:.0f} | "
-            f"{ratios.replace('|', '/')} | [log]({log}) |"
-        )
+TABLE_HEADER = "| package | script and arguments | status | run (UTC) | wall-clock (s) | ratios printed | output |"
+
+
+def render_row(outcome: Outcome, *, output: Path, stamp: str) -> str:
+    package = outcome.script.split("/")[1]
+    status = "ok" if outcome.returncode == 0 else ("timed out" if outcome.returncode == -1 else f"failed ({outcome.returncode})")
+    shown = outcome.ratios[:12] + ([f"... {len(outcome.ratios) - 12} more in the log"] if len(outcome.ratios) > 12 else [])
+    ratios = "; ".join(shown) if shown else "(none printed)"
+    log = os.path.relpath(outcome.log, output.parent)
+    return (
+        f"| {package} | {row_key(outcome.script, outcome.arguments)} | {status} | {stamp} | {outcome.seconds:.0f} | "
+        f"{ratios.replace('|', '/')} | [log]({log}) |"
+    )
+
+
+def row_key(script: str, arguments: list[str]) -> str:
+    """A row's second cell, which names the run it holds."""
+    return f"`{Path(script).name} {' '.join(arguments) or '(defaults)'}`"
+
+
+def kept_rows(path: Path, *, quick: bool, replaced: set[str]) -> dict[str, str]:
+    """The rows of the section now in ``path`` (when it was written in the same mode) whose runs are
+    not ``replaced``, by their key."""
+    if not path.is_file():
+        return {}
+    section = path.read_text(encoding="utf-8").split(MARKER, 1)
+    if len(section) < 2 or (MODE_QUICK in section[1]) != quick or TABLE_HEADER not in section[1]:
+        return {}
+    rows = {}
+    for line in section[1].split(TABLE_HEADER, 1)[1].splitlines()[2:]:
+        if not line.startswith("|"):
+            break
+        key = _cells(line)[1]
+        if key not in replaced:
+            rows[key] = line
+    return rows
+
+
+MODE_QUICK = "`--quick` (small sizes: a smoke run, not figures to quote)"
+
+
+def render(rows: list[str], *, quick: bool) -> str:
+    mode = MODE_QUICK if quick else "the READMEs' recorded commands"
     return "\n".join([
         MARKER,
         "",
         "## Last run of `benchmarks/run_all.py`",
         "",
-        f"{stamp}, {mode}. Machine: {machine()}. {versions()}.",
+        f"Mode: {mode}. Machine: {machine()}. {versions()}.",
         "",
         "Ratios exactly as each script prints them (most are anchor time / rank-* time, above 1: rank-* faster; "
         "the column name says which); the log holds the whole output.",
         "",
-        "| package | script and arguments | status | wall-clock (s) | ratios printed | output |",
-        "|---|---|---|---:|---|---|",
+        TABLE_HEADER,
+        "|---|---|---|---|---:|---|---|",
         *rows,
         "",
     ])
@@ -268,7 +297,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"    exit {outcome.returncode} in {outcome.seconds:.0f} s, {len(outcome.ratios)} ratios, log {log}", flush=True)
     if args.dry_run:
         return 0
-    rewrite(args.output, render(outcomes, quick=args.quick, output=args.output))
+    stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M")
+    rows = {row_key(o.script, o.arguments): render_row(o, output=args.output, stamp=stamp) for o in outcomes}
+    if args.only:  # the other scripts' rows of the last run stay
+        rows |= kept_rows(args.output, quick=args.quick, replaced=set(rows))
+    order = [row_key(script, arguments) for script in discover(None) for arguments in table.get(script, [[]])]
+    ordered = sorted(rows.items(), key=lambda item: order.index(item[0]) if item[0] in order else len(order))
+    rewrite(args.output, render([row for _, row in ordered], quick=args.quick))
     print(f"rewrote {args.output}")
     return 0 if all(outcome.returncode == 0 for outcome in outcomes) else 1
 
