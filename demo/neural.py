@@ -249,6 +249,7 @@ def cross_encoder_systems(
     doc_texts = dict(zip(collection.doc_ids, collection.doc_texts, strict=True))
     query_texts = dict(zip(collection.query_ids, collection.query_texts, strict=True))
     systems = []
+    truncated = 0
     for source in sources:
         name = f"{source.name}+cross-encoder"
         start = time.perf_counter()
@@ -256,6 +257,7 @@ def cross_encoder_systems(
         query_ids = np.repeat(top.query_ids, np.diff(top.offsets))
         pairs = [(query_texts[query], doc_texts[doc]) for query, doc in zip(query_ids, top.doc_ids, strict=True)]
         scores = model.predict(pairs, show_progress=show_progress)
+        truncated += model.last_truncated
         run = Run.from_arrays(query_ids, top.doc_ids, scores.astype(np.float64), name=name)
         seconds = time.perf_counter() - start
         systems.append(System(
@@ -263,7 +265,10 @@ def cross_encoder_systems(
             seconds, f"{len(pairs)} pairs, {len(pairs) / seconds:.0f} pairs/s",
         ))
     precision = "INT8" if quantized else "FP32"
-    return systems, f"cross-encoder {directory} ({precision}, ONNX via rank-rerank) rescored the top {depth}"
+    return systems, (
+        f"cross-encoder {directory} ({precision}, ONNX via rank-rerank) rescored the top {depth}; {truncated} "
+        f"(query, document) pairs were longer than its max_length={model.max_length} tokens and truncated"
+    )
 
 
 def _mean_pool(tokens: np.ndarray, offsets: np.ndarray) -> np.ndarray:

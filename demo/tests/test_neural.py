@@ -96,9 +96,9 @@ def test_cross_encoder_reranking(cross_encoder_dir, tiny) -> None:
     bm25 = first[0]
     (system,), note = neural.cross_encoder_systems(tiny, [bm25], cross_encoder_dir, depth=10, show_progress=False)
     assert system.name == "bm25+cross-encoder" and system.stage == "rerank"
-    assert "FP32" in note
+    assert "FP32" in note and "truncated" in note
     assert (system.run.counts() == 10).all()
-    model = CrossEncoder(cross_encoder_dir)
+    model = CrossEncoder(cross_encoder_dir, truncation="ignore")
     texts = dict(zip(tiny.doc_ids, tiny.doc_texts, strict=True))
     for query, query_text in zip(tiny.query_ids, tiny.query_texts, strict=True):
         candidates = bm25.run.top_k(10)[query].doc_ids.tolist()
