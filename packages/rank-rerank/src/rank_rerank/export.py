@@ -8,8 +8,10 @@ cross-encoder) and ``export_colbert`` a colbert-ai checkpoint into a directory t
 The graph comes from ``torch.onnx.export(..., dynamo=True)``: with transformers 5 the TorchScript
 exporter traces Python-level branches of the attention-mask code into constants, and its graph
 then disagrees with torch (by ~1e-2) at batch/sequence shapes other than the traced one; the
-torch.export-based exporter keeps batch and sequence symbolic and matches torch to ~1e-7. INT8
-weights come from ``onnxruntime.quantization.quantize_dynamic``. Importing this module imports
+torch.export-based exporter keeps batch and sequence symbolic and matches torch to ~1e-7. With
+``fuse`` (the default) onnxscript's rewriter then turns its attention, GELU and residual +
+LayerNorm blocks into onnxruntime's fused kernels (``_fuse_for_onnxruntime``). INT8 weights come
+from ``onnxruntime.quantization.quantize_dynamic``. Importing this module imports
 no torch: everything heavy is imported when an export runs.
 """
 
