@@ -33,6 +33,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 MARKER = "<!-- run_all.py: everything below this line is rewritten by benchmarks/run_all.py -->"
+MODE_QUICK = "`--quick` (small sizes: a smoke run, not figures to quote)"
+TABLE_HEADER = "| package | script and arguments | status | run (UTC) | wall-clock (s) | ratios printed | output |"
 
 #: script -> one argument list per run: the commands recorded in the package READMEs
 COMMANDS: dict[str, list[list[str]]] = {
@@ -200,9 +202,6 @@ def versions() -> str:
     return f"Python {platform.python_version()}, " + ", ".join(found)
 
 
-TABLE_HEADER = "| package | script and arguments | status | run (UTC) | wall-clock (s) | ratios printed | output |"
-
-
 def render_row(outcome: Outcome, *, output: Path, stamp: str) -> str:
     package = outcome.script.split("/")[1]
     status = "ok" if outcome.returncode == 0 else ("timed out" if outcome.returncode == -1 else f"failed ({outcome.returncode})")
@@ -236,9 +235,6 @@ def kept_rows(path: Path, *, quick: bool, replaced: set[str]) -> dict[str, str]:
         if key not in replaced:
             rows[key] = line
     return rows
-
-
-MODE_QUICK = "`--quick` (small sizes: a smoke run, not figures to quote)"
 
 
 def render(rows: list[str], *, quick: bool) -> str:

@@ -124,6 +124,8 @@ def _accumulate_sparse(hist, sparse_start, sparse_stop, sparse_default, indptr, 
                        hess):
     """The sparse features' bins: the rows' entries, then each most frequent bin as the rows'
     totals minus the feature's other bins."""
+    if sparse_start.size == 0:
+        return  # all dense (an MSLR-like set): no pass over the rows for totals nobody reads
     for j in range(sparse_start.size):
         hist[sparse_start[j] : sparse_stop[j]] = 0.0
     total_grad = 0.0
@@ -316,8 +318,7 @@ def grow_tree(codes, bin_start, has_missing, inputs, used, rows, grad, hess, his
     ``(feature, split_bin, missing_left, left, right, gain, leaf_value)``.
 
     ``inputs`` comes from ``histogram_inputs`` for the same ``used`` features, which must all be
-    in ``histogram_layout``'s lists. ``hist`` is scratch of
-    shape (num_leaves, total bins, 2)."""
+    in ``histogram_layout``'s lists. ``hist`` is scratch of shape (num_leaves, total bins, 2)."""
     feature = np.full(num_leaves - 1, -1, dtype=np.int32)
     split_bin = np.zeros(num_leaves - 1, dtype=np.int32)
     node_missing_left = np.zeros(num_leaves - 1, dtype=np.bool_)
