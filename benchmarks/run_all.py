@@ -92,6 +92,8 @@ QUICK: dict[str, list[list[str]]] = {
 RATIO_COLUMN = re.compile(r"ratio|x baseline|\bvs\b|/ ours|/ rank|anchor /|speed-?up|faster", re.IGNORECASE)
 #: a figure such as ``3.2x``, ``**6.1x**``, ``1.69x / 1.61x`` (not ``x1`` or ``3 x 128``)
 RATIO_VALUE = re.compile(r"\d(?:\.\d+)?x\b")
+#: a column of multiples of an anchor's figure (``x LightGBM``), whose cells are plain numbers
+MULTIPLE_COLUMN = re.compile(r"^x [A-Za-z]")
 
 
 @dataclass(frozen=True)
@@ -122,7 +124,9 @@ def extract_ratios(output: str) -> list[str]:
     while i < len(lines):
         if lines[i].lstrip().startswith("|") and i + 1 < len(lines) and set(lines[i + 1].strip()) <= set("|-: "):
             header = _cells(lines[i])
-            columns = [c for c, name in enumerate(header) if RATIO_COLUMN.search(name)]
+            columns = [
+                c for c, name in enumerate(header) if RATIO_COLUMN.search(name) or MULTIPLE_COLUMN.search(name)
+            ]
             i += 2
             while i < len(lines) and lines[i].lstrip().startswith("|"):
                 cells = _cells(lines[i])
@@ -130,7 +134,7 @@ def extract_ratios(output: str) -> list[str]:
                 ratios.extend(
                     f"{label} ({header[column]}): {cells[column].replace('**', '')}"
                     for column in columns
-                    if column < len(cells) and RATIO_VALUE.search(cells[column])
+                    if column < len(cells) and _is_ratio(header[column], cells[column])
                 )
                 i += 1
             continue
@@ -144,6 +148,12 @@ def extract_ratios(output: str) -> list[str]:
             heading = line
         i += 1
     return ratios
+
+
+def _is_ratio(column: str, cell: str) -> bool:
+    if MULTIPLE_COLUMN.search(column):
+        return re.fullmatch(r"\**\d+(?:\.\d+)?x?\**", cell) is not None
+    return RATIO_VALUE.search(cell) is not None
 
 
 def _cells(line: str) -> list[str]:
