@@ -5,7 +5,7 @@ with its extras and every anchor library installed, torch and torchsort included
 process with the arguments its package README records (``COMMANDS``; a script that is not listed
 runs with none), or small sizes with ``--quick`` (``QUICK``: a smoke run, not figures to quote).
 Each run's whole output goes to ``benchmarks/results/<package>.<script>[.<n>].txt``; the
-ratios it prints (markdown table columns named like ``ratio``, ``x baseline``, ``vs ...``, and
+ratios it prints (markdown table columns named like ``ratio``, ``x LightGBM``, ``vs ...``, and
 ``ratio 3.2x`` in text lines) are collected into one table that replaces everything below the
 marker line in ``BENCHMARKS.md``, with the date, the machine and the library versions. The
 hand-written index above the marker is kept.
@@ -92,8 +92,9 @@ QUICK: dict[str, list[list[str]]] = {
 RATIO_COLUMN = re.compile(r"ratio|x baseline|\bvs\b|/ ours|/ rank|anchor /|speed-?up|faster", re.IGNORECASE)
 #: a figure such as ``3.2x``, ``**6.1x**``, ``1.69x / 1.61x`` (not ``x1`` or ``3 x 128``)
 RATIO_VALUE = re.compile(r"\d(?:\.\d+)?x\b")
-#: a column of multiples of an anchor's figure (``x LightGBM``), whose cells are plain numbers
+#: a column of multiples of an anchor's figure (``x LightGBM``), whose cells may be plain numbers
 MULTIPLE_COLUMN = re.compile(r"^x [A-Za-z]")
+MULTIPLE_VALUE = re.compile(r"\**\d+(?:\.\d+)?x?\**")
 
 
 @dataclass(frozen=True)
@@ -152,7 +153,7 @@ def extract_ratios(output: str) -> list[str]:
 
 def _is_ratio(column: str, cell: str) -> bool:
     if MULTIPLE_COLUMN.search(column):
-        return re.fullmatch(r"\**\d+(?:\.\d+)?x?\**", cell) is not None
+        return MULTIPLE_VALUE.fullmatch(cell) is not None
     return RATIO_VALUE.search(cell) is not None
 
 
